@@ -1,0 +1,53 @@
+# Everything CI runs is a target here. Only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit lint typecheck openapi openapi-lint lock clean migrate token
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+## run: install, migrate the SQLite default under ./var, print a token, serve on :8000
+run: $(STAMP)
+	$(BIN)/python -m app migrate
+	@secret="$${TR_JWT_SECRET:-$$($(BIN)/python -m app dev-secret)}"; \
+	echo; echo "Token (records:read records:write labs:write audit:read, valid 12 h):"; \
+	TR_JWT_SECRET="$$secret" $(BIN)/python -m app token --sub developer --ttl 43200 \
+	  --scope "records:read records:write labs:write audit:read"; \
+	echo; echo "API docs: http://$${TR_HOST:-127.0.0.1}:$${TR_PORT:-8000}/docs"; echo; \
+	TR_JWT_SECRET="$$secret" exec $(BIN)/python -m app serve
+
+## test: install and run the whole suite (TR_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## openapi: regenerate openapi.yaml from the app (a test fails when it drifts)
+openapi: $(STAMP)
+	$(BIN)/python -m app openapi > openapi.yaml
+
+openapi-lint:
+	npx --yes @redocly/cli@2 lint openapi.yaml
+
+migrate: $(STAMP)
+	$(BIN)/python -m app migrate
+
+## lock: re-pin dependencies after editing pyproject.toml (needs uv: pip install uv)
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock -q --custom-compile-command "make lock"
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock -q --custom-compile-command "make lock"
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,95 @@
+"""Command line: serve, migrate, token, dev-secret."""
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from app import cli_migrate
+from app.config import Settings
+from app.security import SCOPES, mint_token
+
+DEV_SECRET_FILE = Path("var/jwt-secret")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the API with uvicorn (TR_HOST, TR_PORT, TR_WORKERS)")
+    sub.add_parser("migrate", help="bring the database schema to the latest migration")
+    token = sub.add_parser("token", help="print a token signed with TR_JWT_SECRET")
+    token.add_argument("--sub", required=True, help="the caller's identity (audit trail)")
+    token.add_argument(
+        "--scope",
+        default="records:read records:write",
+        help=f"space-separated, from: {' '.join(SCOPES)}",
+    )
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    sub.add_parser("dev-secret", help=f"print (creating if needed) {DEV_SECRET_FILE}")
+    sub.add_parser("openapi", help="print the OpenAPI document as YAML (make openapi)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(Settings())
+    if args.command == "migrate":
+        cli_migrate.upgrade(Settings())
+        return 0
+    if args.command == "token":
+        return _token(args.sub, args.scope, args.ttl)
+    if args.command == "openapi":
+        return _openapi()
+    print(_dev_secret())
+    return 0
+
+
+def _openapi() -> int:
+    import yaml
+
+    from app.main import create_app
+
+    spec = create_app(Settings(_env_file=None)).openapi()
+    print(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100), end="")
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from app.logs import configure
+
+    configure(settings.log_level)
+    uvicorn.run(
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def _token(sub: str, scope: str, ttl: int) -> int:
+    unknown = set(scope.split()) - set(SCOPES)
+    if unknown:
+        print(f"unknown scope(s): {' '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    try:
+        print(mint_token(Settings(), sub, scope, ttl))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _dev_secret() -> str:
+    """A development secret kept under ./var (never used when TR_JWT_SECRET is set)."""
+    if not DEV_SECRET_FILE.exists():
+        DEV_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEV_SECRET_FILE.write_text(secrets.token_urlsafe(48))
+        DEV_SECRET_FILE.chmod(0o600)
+    return DEV_SECRET_FILE.read_text().strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

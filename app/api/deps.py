@@ -1,0 +1,147 @@
+"""Request dependencies: settings, auth, the unit of work (session + audit), paging, If-Match."""
+
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
+
+from app.config import Settings
+from app.errors import DomainError
+from app.models import AuditEvent
+from app.repositories.patient_records import PageRequest
+from app.security import InvalidToken, Principal, TokenVerifier
+from app.services.unit import Unit
+
+bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    challenge = {"WWW-Authenticate": 'Bearer realm="treatment-records"'}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "a bearer token is required", challenge)
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        if request.app.state.settings.jwks_url:
+            # PyJWKClient fetches keys with blocking I/O: keep it off the event loop.
+            return await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
+        return verifier.verify(credentials.credentials)
+    except InvalidToken as exc:
+        raise HTTPException(401, str(exc), challenge) from exc
+
+
+def require(*scopes: str) -> Callable[..., Any]:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.has_any(*scopes):
+            raise HTTPException(403, f"this operation needs one of the scopes: {', '.join(scopes)}")
+        return who
+
+    return check
+
+
+def _unit_of_work(*scopes: str) -> Callable[..., AsyncIterator[Unit]]:
+    async def unit(
+        request: Request, who: Annotated[Principal, Depends(require(*scopes))]
+    ) -> AsyncIterator[Unit]:
+        factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+        async with factory() as session:
+            work = Unit(session=session, actor=who.sub, settings=request.app.state.settings)
+            try:
+                yield work
+            except Exception as exc:
+                await session.rollback()
+                await _audit_failure(factory, request, work, exc)
+                raise
+            session.add(_audit_event(request, work, work.audit.status))
+            await session.commit()
+
+    return unit
+
+
+async def _audit_failure(
+    factory: async_sessionmaker[AsyncSession], request: Request, work: Unit, exc: Exception
+) -> None:
+    status = exc.status if isinstance(exc, DomainError) else getattr(exc, "status_code", 500)
+    try:
+        async with factory() as session, session.begin():
+            session.add(_audit_event(request, work, status))
+    except Exception:
+        request.app.state.audit_failures += 1
+
+
+def _audit_event(request: Request, work: Unit, status: int) -> AuditEvent:
+    target = work.audit
+    return AuditEvent(
+        actor=work.actor,
+        method=request.method,
+        path=request.url.path[:500],
+        resource_type=target.resource_type,
+        resource_id=target.resource_id,
+        patient_id=target.patient_id,
+        status=status,
+        request_id=request.state.request_id,
+        client=request.client.host if request.client else None,
+    )
+
+
+# One transaction per request, committed before the response is sent (scope="function").
+ReadUnit = Annotated[Unit, Depends(_unit_of_work("records:read"), scope="function")]
+WriteUnit = Annotated[Unit, Depends(_unit_of_work("records:write"), scope="function")]
+LabWriteUnit = Annotated[
+    Unit, Depends(_unit_of_work("records:write", "labs:write"), scope="function")
+]
+AuditUnit = Annotated[Unit, Depends(_unit_of_work("audit:read"), scope="function")]
+AnyCaller = Annotated[
+    Principal,
+    Depends(require("records:read", "records:write", "labs:write", "audit:read")),
+]
+
+
+def cursor_page(
+    limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="from next_cursor")] = None,
+) -> PageRequest:
+    return PageRequest(cursor=cursor, limit=limit)
+
+
+def page_request(
+    base: Annotated[PageRequest, Depends(cursor_page)],
+    include_entered_in_error: Annotated[
+        bool, Query(description="also list records entered in error")
+    ] = False,
+) -> PageRequest:
+    return PageRequest(base.cursor, base.limit, include_in_error=include_entered_in_error)
+
+
+CursorPage = Annotated[PageRequest, Depends(cursor_page)]
+Paging = Annotated[PageRequest, Depends(page_request)]
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(alias="If-Match", description='the ETag read before, e.g. W/"3"', max_length=64),
+    ] = None,
+) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    found = _ETAG.match(value)
+    if found is None:
+        raise HTTPException(400, 'If-Match must be an ETag such as W/"3"')
+    return int(found.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]

@@ -1,0 +1,44 @@
+"""Post-processing of the generated OpenAPI document.
+
+FastAPI files every documented response model under application/json; error answers here are
+application/problem+json, so they are moved there, and its default 422 schema is dropped
+(our 422 is a Problem).
+"""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+PROBLEM = "application/problem+json"
+UNUSED = ("HTTPValidationError", "ValidationError")
+
+
+def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problems_as_problem_json(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problems_as_problem_json(spec: dict[str, Any]) -> dict[str, Any]:
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[0] in "45" and "content" in response:
+                    schema = response["content"].pop("application/json", {}).get("schema")
+                    if schema is not None:
+                        response["content"][PROBLEM] = {"schema": _problem_ref(schema)}
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in UNUSED:
+        schemas.pop(name, None)
+    return spec
+
+
+def _problem_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("$ref", "").endswith("/HTTPValidationError"):
+        return {"$ref": "#/components/schemas/Problem"}
+    return schema

@@ -1,0 +1,52 @@
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.responses import created, errors, page_of
+from app.api.routes.records import add_record_routes
+from app.models import Assessment
+from app.schemas.assessment import AssessmentCreate, AssessmentRead, AssessmentUpdate
+from app.schemas.common import Page
+from app.services import assessments
+
+router = APIRouter(prefix="/v1", tags=["assessments"])
+
+
+@router.post(
+    "/patients/{patient_id}/assessments",
+    status_code=201,
+    response_model=AssessmentRead,
+    operation_id="createAssessment",
+    responses=errors(404),
+)
+async def create_assessment(
+    patient_id: uuid.UUID, body: AssessmentCreate, unit: WriteUnit, response: Response
+) -> Any:
+    """Record a clinical assessment (joint counts, globals, power Doppler, weight)."""
+    row = await assessments.create(unit, patient_id, body)
+    read = AssessmentRead.model_validate(row)
+    return created(response, unit, read, f"/v1/assessments/{row.id}")
+
+
+@router.get(
+    "/patients/{patient_id}/assessments",
+    response_model=Page[AssessmentRead],
+    operation_id="listAssessments",
+    responses=errors(404),
+)
+async def list_assessments(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
+    """A patient's assessments, oldest first."""
+    rows, cursor = await assessments.page(unit, patient_id, paging)
+    return page_of(AssessmentRead, rows, cursor)
+
+
+add_record_routes(
+    router,
+    collection="assessments",
+    name="assessment",
+    model=Assessment,
+    read=AssessmentRead,
+    update=(AssessmentUpdate, assessments.update),
+)

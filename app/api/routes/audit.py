@@ -1,0 +1,40 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from app.api.deps import AuditUnit, CursorPage
+from app.api.responses import errors, page_of
+from app.schemas.audit import AuditEventRead
+from app.schemas.common import Page
+from app.services import audit
+
+router = APIRouter(prefix="/v1", tags=["audit"])
+
+
+@router.get(
+    "/audit-events",
+    response_model=Page[AuditEventRead],
+    operation_id="listAuditEvents",
+    responses=errors(),
+)
+async def list_audit_events(
+    unit: AuditUnit,
+    paging: CursorPage,
+    patient_id: uuid.UUID | None = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> Any:
+    """Who read or wrote which patient's data, oldest first (append-only; scope audit:read)."""
+    rows, cursor = await audit.page(
+        unit,
+        patient_id=patient_id,
+        actor=actor,
+        start=start,
+        end=end,
+        cursor=paging.cursor,
+        limit=paging.limit,
+    )
+    return page_of(AuditEventRead, rows, cursor)

@@ -1,0 +1,55 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from app.api.deps import LabWriteUnit, Paging, ReadUnit
+from app.api.responses import created, errors, page_of
+from app.api.routes.records import add_record_routes
+from app.models import LabResult
+from app.schemas.common import Page
+from app.schemas.lab_result import LabResultCreate, LabResultRead
+from app.services import lab_results
+
+router = APIRouter(prefix="/v1", tags=["lab results"])
+
+
+@router.post(
+    "/patients/{patient_id}/lab-results",
+    status_code=201,
+    response_model=LabResultRead,
+    operation_id="createLabResult",
+    responses=errors(404, 409),
+)
+async def create_lab_result(
+    patient_id: uuid.UUID, body: LabResultCreate, unit: LabWriteUnit, response: Response
+) -> Any:
+    """Record a lab result; the unit is converted to the test's canonical unit."""
+    row = await lab_results.create(unit, patient_id, body)
+    read = LabResultRead.model_validate(row)
+    return created(response, unit, read, f"/v1/lab-results/{row.id}")
+
+
+@router.get(
+    "/patients/{patient_id}/lab-results",
+    response_model=Page[LabResultRead],
+    operation_id="listLabResults",
+    responses=errors(404),
+)
+async def list_lab_results(
+    patient_id: uuid.UUID,
+    unit: ReadUnit,
+    paging: Paging,
+    test: Annotated[str | None, Query(max_length=32, description="catalogue key")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> Any:
+    """A patient's lab results by collection time; filter by test and time range."""
+    rows, cursor = await lab_results.page(unit, patient_id, paging, test, start, end)
+    return page_of(LabResultRead, rows, cursor)
+
+
+add_record_routes(
+    router, collection="lab-results", name="lab_result", model=LabResult, read=LabResultRead
+)

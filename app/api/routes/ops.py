@@ -1,0 +1,43 @@
+"""Operational endpoints at the root: liveness, readiness, Prometheus metrics."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.services import health
+
+# Public on purpose (probes and scrapers carry no token): declared as such in the document.
+router = APIRouter(tags=["operations"])
+PUBLIC: dict[str, Any] = {"security": []}
+
+
+@router.get("/healthz", operation_id="getHealth", openapi_extra=PUBLIC)
+async def healthz() -> dict[str, str]:
+    """The process is alive (the database is not consulted)."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    openapi_extra=PUBLIC,
+    responses={503: {"description": "database unreachable or schema not at the latest migration"}},
+)
+async def readyz(request: Request) -> Any:
+    """The database answers and its schema is at the latest migration."""
+    report = await health.readiness(request.app.state.engine, request.app.state.schema_head)
+    return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
+
+
+@router.get(
+    "/metrics",
+    operation_id="getMetrics",
+    openapi_extra=PUBLIC,
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
+async def metrics() -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

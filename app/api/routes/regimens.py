@@ -1,0 +1,51 @@
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.responses import created, errors, page_of
+from app.api.routes.records import add_record_routes
+from app.models import Regimen
+from app.schemas.common import Page
+from app.schemas.regimen import RegimenCreate, RegimenRead, RegimenUpdate
+from app.services import regimens
+
+router = APIRouter(prefix="/v1", tags=["regimens"])
+
+
+@router.post(
+    "/patients/{patient_id}/regimens",
+    status_code=201,
+    response_model=RegimenRead,
+    operation_id="createRegimen",
+    responses=errors(404),
+)
+async def create_regimen(
+    patient_id: uuid.UUID, body: RegimenCreate, unit: WriteUnit, response: Response
+) -> Any:
+    """Start a drug regimen; the drug must be in the catalogue."""
+    row = await regimens.create(unit, patient_id, body)
+    return created(response, unit, RegimenRead.model_validate(row), f"/v1/regimens/{row.id}")
+
+
+@router.get(
+    "/patients/{patient_id}/regimens",
+    response_model=Page[RegimenRead],
+    operation_id="listRegimens",
+    responses=errors(404),
+)
+async def list_regimens(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
+    """A patient's regimens by start date."""
+    rows, cursor = await regimens.page(unit, patient_id, paging)
+    return page_of(RegimenRead, rows, cursor)
+
+
+add_record_routes(
+    router,
+    collection="regimens",
+    name="regimen",
+    model=Regimen,
+    read=RegimenRead,
+    update=(RegimenUpdate, regimens.update),
+)

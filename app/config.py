@@ -1,0 +1,65 @@
+"""Service settings: every knob is an environment variable with the ``TR_`` prefix."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE = "sqlite:///var/treatment-records.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TR_", env_file=None, extra="ignore")
+
+    database_url: str = Field(DEFAULT_SQLITE, description="sqlite:///path or postgresql://...")
+    jwt_secret: str | None = Field(None, description="HS256 shared secret")
+    jwt_public_key: str | None = Field(None, description="PEM public key (RS/ES/PS/EdDSA)")
+    jwks_url: str | None = Field(None, description="identity provider JWKS document URL")
+    jwt_issuer: str | None = Field(None, description="required `iss` when set")
+    jwt_audience: str | None = Field(None, description="required `aud` when set")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    db_pool_size: int = Field(10, ge=1)
+    db_timeout_seconds: float = Field(10.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(1, ge=1)
+    clinical_timezone: str = Field(
+        "UTC", description="IANA zone whose calendar dates timestamps belong to"
+    )
+    public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The URL with the driver this service uses (ops write plain URLs)."""
+        return to_async_url(self.database_url)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinical_timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+
+def to_async_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("database URL needs a scheme, e.g. sqlite:///var/db.sqlite")
+    base = scheme.split("+", 1)[0].lower()
+    if base in ("postgres", "postgresql"):
+        return f"postgresql+asyncpg://{rest}"
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite or postgresql")
+
+
+def sqlite_path(async_url: str) -> Path | None:
+    """Filesystem path of a SQLite URL, to create its folder before connecting."""
+    if not async_url.startswith("sqlite"):
+        return None
+    path = async_url.split(":///", 1)[1] if ":///" in async_url else ""
+    return Path(path) if path and path != ":memory:" else None

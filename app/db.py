@@ -1,0 +1,44 @@
+"""Engine and session factory, built from settings (nothing connects at import time)."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+from app.config import Settings, sqlite_path
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.async_database_url
+    if settings.is_sqlite:
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url, hide_parameters=True, connect_args={"timeout": settings.db_timeout_seconds}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,  # error messages must not carry patient data into logs
+        pool_timeout=settings.db_timeout_seconds,
+        connect_args={"timeout": settings.db_timeout_seconds},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite leaves foreign keys off per connection; WAL lets readers run beside the writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Responses are built after commit: keep loaded attributes instead of re-reading them.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

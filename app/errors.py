@@ -1,0 +1,44 @@
+"""Domain errors: services raise these, one handler turns them into problem+json."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+
+class Unprocessable(DomainError):
+    """A well-formed request that breaks a clinical or cross-record rule."""
+
+    status = 422
+    title = "Unprocessable content"
+
+    def __init__(self, detail: str, *, loc: tuple[str | int, ...] = (), **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.loc = loc
+
+
+class Unavailable(DomainError):
+    status = 503
+    title = "Service unavailable"

@@ -1,0 +1,63 @@
+"""The application factory: settings in, a configured FastAPI app out."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import openapi, problems
+from app.api.middleware import RequestContext
+from app.api.routes import (
+    assessments,
+    audit,
+    catalog,
+    infusions,
+    lab_results,
+    ops,
+    patients,
+    regimens,
+)
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker
+from app.security import TokenVerifier
+from app.services.health import schema_head
+
+DESCRIPTION = """Treatment records of rheumatology patients (patients, regimens, infusions,
+lab results, assessments), with the status flags computed from them.
+Errors are `application/problem+json` (RFC 9457)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="treatment-records",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        servers=[{"url": settings.public_url, "description": "this deployment"}],
+        license_info={"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
+        contact={"name": "treatment-records maintainers"},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.verifier = TokenVerifier(settings)
+    app.state.schema_head = schema_head()
+    app.state.audit_failures = 0
+    problems.install(app)
+    for module in (patients, regimens, infusions, lab_results, assessments, catalog, audit, ops):
+        app.include_router(module.router)
+    app.add_middleware(RequestContext)
+    openapi.install(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,21 @@
+"""All tables, imported together so the metadata is complete and no import cycles form."""
+
+from app.models.assessment import Assessment
+from app.models.audit_event import AuditEvent
+from app.models.base import Base
+from app.models.infusion import Infusion
+from app.models.lab_result import LabResult
+from app.models.patient import Patient
+from app.models.record_version import RecordVersion
+from app.models.regimen import Regimen
+
+__all__ = [
+    "Assessment",
+    "AuditEvent",
+    "Base",
+    "Infusion",
+    "LabResult",
+    "Patient",
+    "RecordVersion",
+    "Regimen",
+]

@@ -1,0 +1,33 @@
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import AuditEvent
+from app.repositories.base import keyset_page
+
+
+def filters(
+    patient_id: uuid.UUID | None, actor: str | None, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if patient_id is not None:
+        found.append(AuditEvent.patient_id == patient_id)
+    if actor is not None:
+        found.append(AuditEvent.actor == actor)
+    if start is not None:
+        found.append(AuditEvent.occurred_at >= start)
+    if end is not None:
+        found.append(AuditEvent.occurred_at <= end)
+    return found
+
+
+async def page(
+    session: AsyncSession, where: list[ColumnElement[bool]], cursor: str | None, limit: int
+) -> tuple[Sequence[AuditEvent], str | None]:
+    stmt = select(AuditEvent).where(*where)
+    return await keyset_page(
+        session, stmt, sort=AuditEvent.occurred_at, key=AuditEvent.id, cursor=cursor, limit=limit
+    )

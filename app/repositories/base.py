@@ -1,0 +1,88 @@
+"""Queries shared by every record table: fetch by id and keyset pagination."""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.errors import Unprocessable
+from app.models.base import Record
+
+M = TypeVar("M", bound=Record)
+
+
+async def get_by_id(session: AsyncSession, model: type[M], record_id: uuid.UUID) -> M | None:
+    return await session.get(model, record_id)
+
+
+async def keyset_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    sort: InstrumentedAttribute[Any],
+    key: InstrumentedAttribute[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[M], str | None]:
+    """One page ordered by (sort, key); the cursor is the last row's pair, opaque to clients."""
+    if cursor is not None:
+        after_sort, after_key = decode_cursor(cursor, sort)
+        stmt = stmt.where(or_(sort > after_sort, and_(sort == after_sort, key > after_key)))
+    rows: Sequence[M] = (await session.scalars(stmt.order_by(sort, key).limit(limit + 1))).all()
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(getattr(last, sort.key), getattr(last, key.key))
+
+
+def encode_cursor(sort_value: Any, key_value: uuid.UUID) -> str:
+    text = sort_value.isoformat() if isinstance(sort_value, date) else sort_value
+    raw = json.dumps([text, str(key_value)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: InstrumentedAttribute[Any]) -> tuple[Any, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return _typed(text, sort), uuid.UUID(key)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise Unprocessable(
+            "cursor is not one this service issued", loc=("query", "cursor")
+        ) from exc
+
+
+def _typed(text: Any, sort: InstrumentedAttribute[Any]) -> Any:
+    python_type = sort.property.columns[0].type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(text)
+    if python_type is date:
+        return date.fromisoformat(text)
+    if python_type is uuid.UUID:
+        return uuid.UUID(text)
+    if not isinstance(text, python_type):
+        raise TypeError("cursor value of the wrong type")
+    return text
+
+
+def visible(model: Any, include_in_error: bool) -> ColumnElement[bool]:
+    """The filter that hides entered-in-error records from listings unless asked."""
+    return true() if include_in_error else model.entered_in_error.is_(False)
+
+
+__all__ = ["get_by_id", "keyset_page", "select", "visible"]
+
+
+async def by_external_id(
+    session: AsyncSession, model: type[M], patient_id: uuid.UUID, external_id: str
+) -> M | None:
+    table: Any = model
+    stmt = select(model).where(table.patient_id == patient_id, table.external_id == external_id)
+    return await session.scalar(stmt)

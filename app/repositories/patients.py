@@ -1,0 +1,38 @@
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Patient
+from app.repositories.base import keyset_page, visible
+from app.repositories.patient_records import PageRequest
+
+
+async def get_by_mrn(session: AsyncSession, mrn: str) -> Patient | None:
+    return await session.scalar(select(Patient).where(Patient.mrn == mrn))
+
+
+async def page(
+    session: AsyncSession, request: PageRequest, *filters: ColumnElement[bool]
+) -> tuple[Sequence[Patient], str | None]:
+    stmt = select(Patient).where(visible(Patient, request.include_in_error), *filters)
+    return await keyset_page(
+        session,
+        stmt,
+        sort=Patient.created_at,
+        key=Patient.id,
+        cursor=request.cursor,
+        limit=request.limit,
+    )
+
+
+def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
+    return [] if mrn is None else [Patient.mrn == mrn]
+
+
+async def exists(session: AsyncSession, patient_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Patient.id).where(Patient.id == patient_id, Patient.entered_in_error.is_(False))
+    )
+    return found is not None

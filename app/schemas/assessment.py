@@ -1,0 +1,56 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
+
+from app.schemas.common import InputModel, Integer, Number, PastTimestamp, RecordRead
+from app.schemas.infusion import Weight
+
+JointCount = Annotated[Integer, Field(ge=0, le=28)]
+Global = Annotated[Number, Field(ge=0, le=100, description="visual analogue scale, mm")]
+PowerDoppler = Literal["positive", "negative"]
+
+
+class AssessmentFields(InputModel):
+    tender_joints_28: JointCount | None = None
+    swollen_joints_28: JointCount | None = None
+    power_doppler: PowerDoppler | None = None
+    patient_global: Global | None = None
+    evaluator_global: Global | None = None
+    weight_kg: Weight | None = None
+
+
+class AssessmentCreate(AssessmentFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "assessed_at": "2016-05-10T09:00:00Z",
+                    "tender_joints_28": 0,
+                    "swollen_joints_28": 0,
+                    "power_doppler": "negative",
+                    "patient_global": 10,
+                    "evaluator_global": 5,
+                    "weight_kg": 62,
+                }
+            ]
+        }
+    )
+
+    assessed_at: PastTimestamp
+
+
+class AssessmentUpdate(AssessmentFields):
+    assessed_at: PastTimestamp | None = None
+
+
+class AssessmentRead(RecordRead):
+    patient_id: uuid.UUID
+    assessed_at: datetime
+    tender_joints_28: int | None
+    swollen_joints_28: int | None
+    power_doppler: PowerDoppler | None
+    patient_global: float | None
+    evaluator_global: float | None
+    weight_kg: float | None

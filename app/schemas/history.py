@@ -1,0 +1,17 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.schemas.common import ReadModel
+
+
+class VersionRead(ReadModel):
+    version: int
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+
+class History(BaseModel):
+    items: list[VersionRead]

@@ -1,0 +1,56 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
+
+from app.schemas.common import (
+    ExternalId,
+    InputModel,
+    Number,
+    PastTimestamp,
+    PositiveNumber,
+    RecordRead,
+)
+
+InfusionStatus = Literal["completed", "interrupted", "cancelled"]
+Weight = Annotated[Number, Field(gt=0, le=500, description="body weight in kg")]
+
+
+class InfusionCreate(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "administered_at": "2016-02-07T09:30:00+01:00",
+                    "dose_mg": 496,
+                    "weight_kg": 62,
+                    "status": "completed",
+                    "external_id": "ADM-2016-0207-01",
+                }
+            ]
+        }
+    )
+
+    administered_at: PastTimestamp
+    dose_mg: PositiveNumber
+    weight_kg: Weight | None = None
+    status: InfusionStatus = "completed"
+    external_id: ExternalId | None = None
+
+
+class InfusionUpdate(InputModel):
+    administered_at: PastTimestamp | None = None
+    dose_mg: PositiveNumber | None = None
+    weight_kg: Weight | None = None
+    status: InfusionStatus | None = None
+
+
+class InfusionRead(RecordRead):
+    patient_id: uuid.UUID
+    regimen_id: uuid.UUID
+    administered_at: datetime
+    dose_mg: float
+    weight_kg: float | None
+    status: InfusionStatus
+    external_id: str | None

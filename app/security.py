@@ -1,0 +1,99 @@
+"""JWT verification (HS256 secret, PEM public key or JWKS) and development token minting."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWKClient
+
+from app.config import Settings
+
+ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
+SCOPES = ("records:read", "records:write", "labs:write", "audit:read", "admin")
+MAX_TOKEN_BYTES = 8192
+
+
+class InvalidToken(Exception):
+    """Any reason a bearer token is not accepted; the message is safe to show the caller."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    sub: str
+    scopes: frozenset[str]
+
+    def has_any(self, *wanted: str) -> bool:
+        return "admin" in self.scopes or any(s in self.scopes for s in wanted)
+
+
+class TokenVerifier:
+    """Verifies with the one key source configured; algorithms are pinned to that source."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._jwks = PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+
+    @property
+    def configured(self) -> bool:
+        s = self._settings
+        return bool(s.jwt_secret or s.jwt_public_key or s.jwks_url)
+
+    def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise InvalidToken("token too large")
+        key, algorithms = self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={
+                    "require": ["exp", "sub"],
+                    "verify_aud": bool(self._settings.jwt_audience),
+                },
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"invalid token: {type(exc).__name__}") from exc
+        return _principal(claims)
+
+    def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        s = self._settings
+        if s.jwt_secret:
+            return s.jwt_secret, ["HS256"]
+        if s.jwt_public_key:
+            return s.jwt_public_key, ASYMMETRIC
+        if self._jwks is not None:
+            try:
+                return self._jwks.get_signing_key_from_jwt(token).key, ASYMMETRIC
+            except jwt.PyJWTError as exc:
+                raise InvalidToken(f"no usable signing key: {type(exc).__name__}") from exc
+        raise InvalidToken("token verification is not configured on this server")
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip():
+        raise InvalidToken("token has no subject")
+    raw = claims.get("scope", claims.get("scp", ""))
+    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw]
+    return Principal(sub=sub, scopes=frozenset(scopes))
+
+
+def mint_token(settings: Settings, sub: str, scope: str, ttl_seconds: int = 3600) -> str:
+    """A token signed with the configured HS256 secret: for development and tests."""
+    if not settings.jwt_secret:
+        raise ValueError("TR_JWT_SECRET is not set: cannot sign a token")
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": sub, "scope": scope, "iat": now, "nbf": now}
+    claims["exp"] = now + ttl_seconds
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

@@ -1,0 +1,22 @@
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.models import AuditEvent
+from app.repositories import audit_events as repo
+from app.services.unit import Unit
+
+
+async def page(
+    unit: Unit,
+    *,
+    patient_id: uuid.UUID | None,
+    actor: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[AuditEvent], str | None]:
+    unit.touch("audit_event", patient_id=patient_id)
+    where = repo.filters(patient_id, actor, start, end)
+    return await repo.page(unit.session, where, cursor, limit)

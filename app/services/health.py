@@ -1,0 +1,43 @@
+"""Readiness: the database answers and carries the latest migration."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+READY_TIMEOUT_SECONDS = 3.0
+
+
+def schema_head() -> str | None:
+    """The latest migration shipped with this code (read once at start-up)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+async def readiness(engine: AsyncEngine, head: str | None) -> dict[str, Any]:
+    try:
+        current = await asyncio.wait_for(_current_revision(engine), READY_TIMEOUT_SECONDS)
+    except Exception as exc:
+        return {
+            "status": "unavailable",
+            "database": f"unreachable ({type(exc).__name__})",
+            "schema": None,
+            "expected_schema": head,
+        }
+    state = "ready" if current == head else "schema_behind"
+    return {"status": state, "database": "ok", "schema": current, "expected_schema": head}
+
+
+async def _current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        has_table = await conn.run_sync(lambda c: c.dialect.has_table(c, "alembic_version"))
+        if not has_table:
+            return None
+        revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        return None if revision is None else str(revision)

@@ -1,0 +1,57 @@
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.errors import Unprocessable
+from app.models import Infusion, Patient, Regimen
+from app.repositories import patient_records as repo
+from app.repositories.patient_records import PageRequest
+from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionUpdate
+from app.services import records
+from app.services.unit import Unit
+
+
+async def create(unit: Unit, regimen_id: uuid.UUID, body: InfusionCreate) -> Infusion:
+    regimen = await records.parent(unit, Regimen, regimen_id, Infusion)
+    _check_fits(unit, regimen, body.administered_at)
+    fields = body.model_dump()
+    row = Infusion(patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
+    return await records.add_natural(unit, row, InfusionRead, {"regimen_id": regimen.id, **fields})
+
+
+async def page(
+    unit: Unit, patient_id: uuid.UUID, request: PageRequest
+) -> tuple[Sequence[Infusion], str | None]:
+    await records.parent(unit, Patient, patient_id, Infusion)
+    return await repo.page_for_patient(unit.session, Infusion, patient_id, request)
+
+
+async def update(
+    unit: Unit, infusion_id: uuid.UUID, body: InfusionUpdate, if_match: int | None
+) -> Infusion:
+    row = await records.load_live(unit, Infusion, infusion_id)
+    changes = body.model_dump(include=body.model_fields_set)
+    for required in ("administered_at", "dose_mg", "status"):
+        if required in changes and changes[required] is None:
+            raise Unprocessable(f"{required} cannot be removed", loc=("body", required))
+    if "administered_at" in changes:
+        regimen = await records.load_live(unit, Regimen, row.regimen_id)
+        _check_fits(unit, regimen, changes["administered_at"])
+    return await records.change(unit, row, changes, if_match, InfusionRead)
+
+
+def _check_fits(unit: Unit, regimen: Regimen, administered_at: datetime) -> None:
+    """Infusions exist only for IV regimens, on a day inside the regimen's dates."""
+    if regimen.route != "iv":
+        raise Unprocessable(
+            f"infusions are recorded only for iv regimens; this one is {regimen.route}",
+            loc=("path", "regimen_id"),
+        )
+    day = administered_at.astimezone(unit.settings.zone).date()
+    if day < regimen.start_date or (regimen.end_date is not None and day > regimen.end_date):
+        end = regimen.end_date.isoformat() if regimen.end_date else "ongoing"
+        raise Unprocessable(
+            f"administered_at falls outside the regimen ({regimen.start_date.isoformat()} to "
+            f"{end})",
+            loc=("body", "administered_at"),
+        )

@@ -1,0 +1,93 @@
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from app import catalog
+from app.errors import Unprocessable
+from app.models import LabResult, Patient
+from app.repositories import patient_records as repo
+from app.repositories.patient_records import PageRequest
+from app.schemas.lab_result import LabResultCreate, LabResultRead
+from app.services import records
+from app.services.unit import Unit
+
+
+def resolve_test(key: str | None, loinc: str | None) -> catalog.LabTest:
+    """The catalogue test named by key or LOINC code (both must agree when both are sent)."""
+    by_key = catalog.lab_tests().get(key) if key is not None else None
+    by_loinc = catalog.lab_tests_by_loinc().get(loinc) if loinc is not None else None
+    if key is not None and by_key is None:
+        raise Unprocessable(
+            f"test {key!r} is not in the catalogue; accepted: {', '.join(catalog.lab_tests())}",
+            loc=("body", "test"),
+        )
+    if loinc is not None and by_loinc is None:
+        known = ", ".join(t.loinc for t in catalog.lab_tests().values())
+        raise Unprocessable(
+            f"LOINC {loinc!r} is not in the catalogue; accepted: {known}", loc=("body", "loinc")
+        )
+    if by_key is not None and by_loinc is not None and by_key is not by_loinc:
+        raise Unprocessable("test and loinc name different tests", loc=("body", "loinc"))
+    found = by_key or by_loinc
+    assert found is not None  # the schema requires one of the two
+    return found
+
+
+def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | None, str | None]:
+    if body.value_text is not None:
+        if not test.qualitative:
+            raise Unprocessable(
+                f"{test.key} takes a numeric value with a unit, not value_text",
+                loc=("body", "value_text"),
+            )
+        return None, None
+    # The schema's shape rule guarantees both for a numeric result.
+    assert body.value is not None
+    assert body.unit is not None
+    factor = test.factor(body.unit)
+    if factor is None:
+        raise Unprocessable(
+            f"unit {body.unit!r} is not accepted for {test.key}; accepted: {', '.join(test.units)}",
+            loc=("body", "unit"),
+            accepted_units=list(test.units),
+        )
+    return round(body.value * factor, 10), test.canonical_unit
+
+
+async def create(unit: Unit, patient_id: uuid.UUID, body: LabResultCreate) -> LabResult:
+    await records.parent(unit, Patient, patient_id, LabResult)
+    test = resolve_test(body.test, body.loinc)
+    canonical_value, canonical_unit = _canonical(test, body)
+    rng = body.reference_range
+    fields = {
+        "test": test.key,
+        "loinc": test.loinc,
+        "value": body.value,
+        "unit": body.unit,
+        "value_text": body.value_text,
+        "reference_low": rng.low if rng else None,
+        "reference_high": rng.high if rng else None,
+        "collected_at": body.collected_at,
+        "external_id": body.external_id,
+    }
+    row = LabResult(
+        patient_id=patient_id,
+        canonical_value=canonical_value,
+        canonical_unit=canonical_unit,
+        **fields,
+    )
+    return await records.add_natural(unit, row, LabResultRead, fields)
+
+
+async def page(
+    unit: Unit,
+    patient_id: uuid.UUID,
+    request: PageRequest,
+    test: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[Sequence[LabResult], str | None]:
+    await records.parent(unit, Patient, patient_id, LabResult)
+    key = resolve_test(test, None).key if test is not None else None
+    filters = repo.lab_filters(key, start, end)
+    return await repo.page_for_patient(unit.session, LabResult, patient_id, request, *filters)

@@ -1,0 +1,54 @@
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict
+from app.models import Patient
+from app.repositories import patients as repo
+from app.repositories.patient_records import PageRequest
+from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
+from app.services import records
+from app.services.unit import Unit
+from app.services.validation import merged
+
+
+async def create(unit: Unit, body: PatientCreate) -> Patient:
+    row = Patient(
+        **body.model_dump(mode="json", exclude={"birth_date"}), birth_date=body.birth_date
+    )
+    try:
+        return await records.add(unit, row, PatientRead)
+    except IntegrityError as exc:
+        raise await _mrn_taken(unit, body.mrn) from exc
+
+
+async def page(
+    unit: Unit, request: PageRequest, mrn: str | None
+) -> tuple[Sequence[Patient], str | None]:
+    unit.touch("patient")
+    return await repo.page(unit.session, request, *repo.mrn_filter(mrn))
+
+
+async def update(
+    unit: Unit, patient_id: uuid.UUID, body: PatientUpdate, if_match: int | None
+) -> Patient:
+    row = await records.load_live(unit, Patient, patient_id)
+    checked = merged(PatientCreate, PatientRead.model_validate(row), body)
+    changes: dict[str, Any] = checked.model_dump(mode="json", include=body.model_fields_set)
+    if "birth_date" in changes:
+        changes["birth_date"] = checked.birth_date
+    if "mrn" in changes and changes["mrn"] != row.mrn:
+        existing = await repo.get_by_mrn(unit.session, changes["mrn"])
+        if existing is not None:
+            raise await _mrn_taken(unit, changes["mrn"])
+    return await records.change(unit, row, changes, if_match, PatientRead)
+
+
+async def _mrn_taken(unit: Unit, mrn: str) -> Conflict:
+    existing = await repo.get_by_mrn(unit.session, mrn)
+    return Conflict(
+        "a patient with this mrn already exists",
+        existing_id=str(existing.id) if existing else None,
+    )

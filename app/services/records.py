@@ -1,0 +1,156 @@
+"""The lifecycle every record shares: create, read, change, enter in error, history.
+
+Each write appends the record's new state to `record_version` in the same transaction.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict, NotFound, PreconditionFailed
+from app.models import RecordVersion
+from app.models.base import Base, Record
+from app.repositories import versions
+from app.repositories.base import by_external_id, get_by_id
+from app.services.unit import Unit
+
+M = TypeVar("M", bound=Record)
+
+RESOURCE_TYPES: dict[str, str] = {
+    "Patient": "patient",
+    "Regimen": "regimen",
+    "Infusion": "infusion",
+    "LabResult": "lab_result",
+    "Assessment": "assessment",
+}
+
+
+def resource_type(model: type[Base]) -> str:
+    return RESOURCE_TYPES[model.__name__]
+
+
+def patient_of(row: Any) -> uuid.UUID:
+    found: uuid.UUID = row.patient_id if hasattr(row, "patient_id") else row.id
+    return found
+
+
+async def load(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
+    """A record by id, entered-in-error ones included (they stay readable by id)."""
+    unit.touch(resource_type(model), record_id)
+    row = await get_by_id(unit.session, model, record_id)
+    if row is None:
+        raise NotFound(f"no {resource_type(model)} with id {record_id}")
+    unit.touch(resource_type(model), record_id, patient_of(row))
+    return row
+
+
+async def load_live(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
+    """A record that new records may refer to: entered-in-error ones do not count."""
+    row = await load(unit, model, record_id)
+    if getattr(row, "entered_in_error", False):
+        raise NotFound(f"{resource_type(model)} {record_id} was entered in error")
+    return row
+
+
+async def parent(unit: Unit, model: type[M], record_id: uuid.UUID, child: type[Base]) -> M:
+    """The live record a new or listed child hangs from; the audit names the child type."""
+    row = await load_live(unit, model, record_id)
+    unit.audit.resource_type, unit.audit.resource_id = resource_type(child), None
+    return row
+
+
+async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
+    """Insert a record; a unique constraint it breaks becomes IntegrityError for the caller."""
+    async with unit.session.begin_nested():
+        unit.session.add(row)
+        await unit.session.flush()
+    await _snapshot(unit, row, read)
+    unit.audit.status = 201
+    unit.touch(resource_type(type(row)), row.id, patient_of(row))
+    return row
+
+
+async def change(
+    unit: Unit, row: M, changes: dict[str, Any], if_match: int | None, read: type[BaseModel]
+) -> M:
+    check_version(row, if_match)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if unit.session.is_modified(row):
+        try:
+            async with unit.session.begin_nested():
+                await unit.session.flush()
+        except IntegrityError as exc:
+            raise Conflict("the change collides with another record's unique value") from exc
+        await _snapshot(unit, row, read)
+    return row
+
+
+async def enter_in_error(
+    unit: Unit, model: type[M], record_id: uuid.UUID, if_match: int | None, read: type[BaseModel]
+) -> M:
+    """DELETE never destroys clinical data: the record is marked and stays readable."""
+    row = await load(unit, model, record_id)
+    if row.entered_in_error:
+        check_version(row, if_match)
+        return row
+    return await change(unit, row, {"entered_in_error": True}, if_match, read)
+
+
+def check_version(row: Any, if_match: int | None) -> None:
+    if if_match is not None and if_match != row.version:
+        raise PreconditionFailed(
+            f"If-Match names version {if_match}; the record is at version {row.version}",
+            current_version=row.version,
+        )
+
+
+async def history(unit: Unit, model: type[M], record_id: uuid.UUID) -> Sequence[RecordVersion]:
+    await load(unit, model, record_id)
+    return await versions.for_record(unit.session, resource_type(model), record_id)
+
+
+async def _snapshot(unit: Unit, row: Any, read: type[BaseModel]) -> None:
+    unit.session.add(
+        RecordVersion(
+            resource_type=resource_type(type(row)),
+            resource_id=row.id,
+            patient_id=patient_of(row),
+            version=row.version,
+            data=read.model_validate(row).model_dump(mode="json"),
+            actor=unit.actor,
+        )
+    )
+
+
+async def add_natural(unit: Unit, row: M, read: type[BaseModel], sent: dict[str, Any]) -> M:
+    """Insert a record that carries the sender's `external_id`, unique per patient.
+
+    The database's unique constraint decides (no read-then-write race): on a collision an
+    identical re-send gets the stored record back, a different body is a 409 naming it.
+    """
+    try:
+        return await add(unit, row, read)
+    except IntegrityError:
+        existing = await external(unit, type(row), patient_of(row), getattr(row, "external_id"))  # noqa: B009
+        if existing is None:
+            raise
+    if all(getattr(existing, name) == value for name, value in sent.items()):
+        unit.audit.status = 200
+        unit.touch(resource_type(type(row)), existing.id, patient_of(existing))
+        return existing
+    raise Conflict(
+        "a record with this external_id exists with different content",
+        existing_id=str(existing.id),
+    )
+
+
+async def external(
+    unit: Unit, model: type[M], patient_id: uuid.UUID, external_id: str | None
+) -> M | None:
+    if external_id is None:
+        return None
+    return await by_external_id(unit.session, model, patient_id, external_id)

@@ -1,0 +1,83 @@
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from app import catalog
+from app.errors import Unprocessable
+from app.models import Patient, Regimen
+from app.repositories import patient_records as repo
+from app.repositories.patient_records import PageRequest
+from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRead, RegimenUpdate
+from app.services import records
+from app.services.unit import Unit
+from app.services.validation import merged
+
+
+def check_drug(drug_code: str, route: str) -> catalog.Drug:
+    drug = catalog.drugs().get(drug_code)
+    if drug is None:
+        raise Unprocessable(
+            f"drug {drug_code!r} is not in the catalogue (GET /v1/catalog/drugs)",
+            loc=("body", "drug"),
+        )
+    if route not in drug.routes:
+        raise Unprocessable(
+            f"{drug_code} is not given by route {route!r}; accepted: {', '.join(drug.routes)}",
+            loc=("body", "route"),
+        )
+    return drug
+
+
+async def create(unit: Unit, patient_id: uuid.UUID, body: RegimenCreate) -> Regimen:
+    await records.parent(unit, Patient, patient_id, Regimen)
+    check_drug(body.drug, body.route)
+    row = Regimen(
+        patient_id=patient_id,
+        drug=body.drug,
+        dose_value=body.dose.value,
+        dose_unit=body.dose.unit,
+        route=body.route,
+        interval_days=body.interval_days,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        discontinuation_reason=body.discontinuation_reason,
+    )
+    return await records.add(unit, row, RegimenRead)
+
+
+async def page(
+    unit: Unit, patient_id: uuid.UUID, request: PageRequest
+) -> tuple[Sequence[Regimen], str | None]:
+    await records.parent(unit, Patient, patient_id, Regimen)
+    return await repo.page_for_patient(unit.session, Regimen, patient_id, request)
+
+
+async def update(
+    unit: Unit, regimen_id: uuid.UUID, body: RegimenUpdate, if_match: int | None
+) -> Regimen:
+    row = await records.load_live(unit, Regimen, regimen_id)
+    checked = merged(RegimenFields, RegimenRead.model_validate(row), body)
+    await _keep_infusions_inside(unit, row, checked.start_date, checked.end_date)
+    changes = {
+        "dose_value": checked.dose.value,
+        "dose_unit": checked.dose.unit,
+        "interval_days": checked.interval_days,
+        "start_date": checked.start_date,
+        "end_date": checked.end_date,
+        "discontinuation_reason": checked.discontinuation_reason,
+    }
+    return await records.change(unit, row, changes, if_match, RegimenRead)
+
+
+async def _keep_infusions_inside(unit: Unit, row: Regimen, start: date, end: date | None) -> None:
+    first, last = await repo.infusion_window(unit.session, row.id)
+    zone = unit.settings.zone
+    if first is not None and first.astimezone(zone).date() < start:
+        raise Unprocessable(
+            "start_date would leave recorded infusions before the regimen",
+            loc=("body", "start_date"),
+        )
+    if last is not None and end is not None and last.astimezone(zone).date() > end:
+        raise Unprocessable(
+            "end_date would leave recorded infusions after the regimen", loc=("body", "end_date")
+        )

@@ -1,0 +1,36 @@
+"""The unit of work a request runs in: one session, one caller, one audit target."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+
+
+@dataclass(slots=True)
+class AuditTarget:
+    """What the request touched; the API layer turns it into the audit event."""
+
+    resource_type: str | None = None
+    resource_id: uuid.UUID | None = None
+    patient_id: uuid.UUID | None = None
+    status: int = 200
+
+
+@dataclass(slots=True)
+class Unit:
+    session: AsyncSession
+    actor: str
+    settings: Settings
+    audit: AuditTarget = field(default_factory=AuditTarget)
+
+    def touch(
+        self,
+        resource_type: str,
+        resource_id: uuid.UUID | None = None,
+        patient_id: uuid.UUID | None = None,
+    ) -> None:
+        self.audit.resource_type = resource_type
+        self.audit.resource_id = resource_id or self.audit.resource_id
+        self.audit.patient_id = patient_id or self.audit.patient_id

@@ -1,0 +1,70 @@
+"""Bad input of any shape is a 4xx problem, never a 500 and never a partial write."""
+
+import httpx
+import pytest
+
+from tests import factories as f
+
+pytestmark = pytest.mark.anyio
+
+BAD_BODIES: list[bytes] = [
+    b"",
+    b"{",
+    b"[]",
+    b"null",
+    b"42",
+    b'"text"',
+    b'{"mrn": NaN}',
+    b'{"dose_mg": Infinity}',
+    b"\xff\xfe",
+    b'{"a":' * 50 + b"1" + b"}" * 50,
+]
+
+
+@pytest.mark.parametrize("raw", BAD_BODIES)
+async def test_malformed_bodies_are_4xx_problems(client: httpx.AsyncClient, raw: bytes) -> None:
+    patient = await f.patient(client)
+    regimen = await f.regimen(client, patient["id"])
+    for path in (
+        "/v1/patients",
+        f"/v1/patients/{patient['id']}/regimens",
+        f"/v1/regimens/{regimen['id']}/infusions",
+        f"/v1/patients/{patient['id']}/lab-results",
+        f"/v1/patients/{patient['id']}/assessments",
+    ):
+        response = await client.post(
+            path, content=raw, headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, (path, raw, response.status_code)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "Traceback" not in response.text
+
+
+async def test_nan_and_infinity_numbers_are_refused(client: httpx.AsyncClient) -> None:
+    patient = await f.patient(client)
+    regimen = await f.regimen(client, patient["id"])
+    raw = b'{"administered_at": "2016-02-07T09:30:00Z", "dose_mg": NaN, "status": "completed"}'
+    response = await client.post(
+        f"/v1/regimens/{regimen['id']}/infusions",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    listed = await client.get(f"/v1/patients/{patient['id']}/infusions")
+    assert listed.json()["items"] == []
+
+
+async def test_refused_write_leaves_nothing_behind(client: httpx.AsyncClient) -> None:
+    patient = await f.patient(client)
+    path = f"/v1/patients/{patient['id']}/lab-results"
+    refused = await client.post(path, json=f.lab_body(unit="furlongs"))
+    assert refused.status_code == 422
+    assert (await client.get(path)).json()["items"] == []
+    history = (await client.get(f"/v1/patients/{patient['id']}/history")).json()["items"]
+    assert len(history) == 1
+
+
+async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/patients", json=f.patient_body(sex="SECRET-VALUE-42"))
+    assert response.status_code == 422
+    assert "SECRET-VALUE-42" not in response.text
