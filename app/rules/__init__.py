@@ -1,0 +1,79 @@
+"""The clinical rules: pure functions of a patient's records and an `as_of` date.
+
+No database, no HTTP, no clock; standard library only. See docs/clinical-rules.md.
+"""
+
+from datetime import date
+
+from app.rules import activity, refractory, remission, safety, steroids
+from app.rules.history import status_history
+from app.rules.infusions import check_dose, check_interval
+from app.rules.inputs import (
+    Assessment,
+    DrugFacts,
+    Infusion,
+    LabResult,
+    Patient,
+    PatientRecords,
+    Regimen,
+)
+from app.rules.outcomes import (
+    Criterion,
+    DiseaseActivity,
+    DoseCheck,
+    FlagChange,
+    FlagResult,
+    IntervalCheck,
+    PatientStatus,
+    RemissionResult,
+    SafetyAlert,
+    Score,
+    Status,
+)
+from app.rules.settings import RULES_VERSION, RuleSettings
+
+__all__ = [
+    "RULES_VERSION",
+    "Assessment",
+    "Criterion",
+    "DiseaseActivity",
+    "DoseCheck",
+    "DrugFacts",
+    "FlagChange",
+    "FlagResult",
+    "Infusion",
+    "IntervalCheck",
+    "LabResult",
+    "Patient",
+    "PatientRecords",
+    "PatientStatus",
+    "Regimen",
+    "RemissionResult",
+    "RuleSettings",
+    "SafetyAlert",
+    "Score",
+    "Status",
+    "check_dose",
+    "check_interval",
+    "evaluate",
+    "status_history",
+]
+
+
+def evaluate(
+    records: PatientRecords, as_of: date, settings: RuleSettings | None = None
+) -> PatientStatus:
+    """Every flag, score and alert of one patient on `as_of`, naming the rules version
+    and the settings used. Records entered in error are ignored."""
+    settings = settings or RuleSettings()
+    visible = records.visible()
+    return PatientStatus(
+        as_of=as_of,
+        rules_version=RULES_VERSION,
+        settings=settings.as_dict(),
+        refractory=refractory.refractory(visible.regimens, as_of, settings),
+        steroid_dependent=steroids.steroid_dependent(visible.regimens, as_of, settings),
+        remission=remission.remission(visible, as_of, settings),
+        disease_activity=activity.disease_activity(visible, as_of, settings),
+        safety_alerts=safety.safety_alerts(visible, as_of, settings),
+    )

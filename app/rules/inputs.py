@@ -1,0 +1,127 @@
+"""What the rules read: plain frozen records a service builds from database rows.
+
+Conventions: ids are strings; timestamps are timezone-aware (a naive one is read as
+UTC); lab values are already in the test's canonical unit (`canonical_unit`, see the
+lab test catalogue), and so is `reference_high`. `recorded_seq` is the insertion
+order, used when two records share a timestamp (the one recorded later wins).
+Records with `entered_in_error` are ignored by every rule.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+CONVENTIONAL_CLASSES = frozenset({"csDMARD", "immunosuppressant"})
+ADVANCED_CLASSES = frozenset({"bDMARD", "tsDMARD"})
+GLUCOCORTICOID_CLASS = "glucocorticoid"
+
+
+@dataclass(frozen=True)
+class DrugFacts:
+    """Catalogue facts of one drug; the service copies them from the drug catalogue."""
+
+    code: str
+    drug_class: str
+    mechanism: str
+    prednisone_factor: float | None = None
+    max_mg_per_infusion: float | None = None
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A prescribed course: `dose_unit` is 'mg', 'mg/kg' or 'mg/day'; dates inclusive.
+
+    `discontinuation_reason` is one of inefficacy, intolerance, adverse_event,
+    remission, patient_choice, access, other, or None (not recorded).
+    """
+
+    id: str
+    drug: DrugFacts
+    dose_value: float
+    dose_unit: str
+    route: str
+    interval_days: int | None
+    start_date: date
+    end_date: date | None = None
+    discontinuation_reason: str | None = None
+    entered_in_error: bool = False
+
+    def active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclass(frozen=True)
+class Infusion:
+    """One administration; `status` is 'completed', 'interrupted' or 'cancelled'."""
+
+    id: str
+    regimen_id: str
+    administered_at: datetime
+    dose_mg: float
+    weight_kg: float | None = None
+    status: str = "completed"
+    entered_in_error: bool = False
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """A result of a catalogue test (esr, crp, anti_dsdna, c3, c4, neutrophils, ...).
+
+    Numeric results carry `canonical_value`/`canonical_unit`; qualitative ones carry
+    `value_text` ('negative', 'positive', 'borderline'). `reference_high` is the lab's
+    upper reference limit converted to the canonical unit, or None when not given.
+    """
+
+    id: str
+    test: str
+    collected_at: datetime
+    canonical_value: float | None = None
+    canonical_unit: str | None = None
+    value_text: str | None = None
+    reference_high: float | None = None
+    recorded_seq: int = 0
+    entered_in_error: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A visit: 28-joint counts, power Doppler ('positive'/'negative'), globals (0-100 mm)."""
+
+    id: str
+    assessed_at: datetime
+    tender_joints_28: int | None = None
+    swollen_joints_28: int | None = None
+    power_doppler: str | None = None
+    patient_global: float | None = None
+    evaluator_global: float | None = None
+    weight_kg: float | None = None
+    recorded_seq: int = 0
+    entered_in_error: bool = False
+
+
+@dataclass(frozen=True)
+class Patient:
+    """`sex` is 'female', 'male', 'other' or 'unknown'."""
+
+    sex: str
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class PatientRecords:
+    """Everything the rules read about one patient."""
+
+    patient: Patient
+    regimens: tuple[Regimen, ...] = ()
+    infusions: tuple[Infusion, ...] = ()
+    lab_results: tuple[LabResult, ...] = ()
+    assessments: tuple[Assessment, ...] = ()
+
+    def visible(self) -> "PatientRecords":
+        """The same records without the ones entered in error."""
+        return replace(
+            self,
+            regimens=tuple(r for r in self.regimens if not r.entered_in_error),
+            infusions=tuple(i for i in self.infusions if not i.entered_in_error),
+            lab_results=tuple(lab for lab in self.lab_results if not lab.entered_in_error),
+            assessments=tuple(a for a in self.assessments if not a.entered_in_error),
+        )

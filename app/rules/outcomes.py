@@ -1,0 +1,128 @@
+"""What the rules return: frozen, JSON-friendly results with their evidence."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+
+class Status(StrEnum):
+    """Three-valued result: missing or stale data is `insufficient_data`, never good news."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    INSUFFICIENT_DATA = "insufficient_data"
+
+
+def combine(statuses: Iterable[Status]) -> Status:
+    """All met -> met; any not met -> not met; otherwise insufficient data."""
+    seen = set(statuses)
+    if Status.NOT_MET in seen:
+        return Status.NOT_MET
+    if Status.INSUFFICIENT_DATA in seen:
+        return Status.INSUFFICIENT_DATA
+    return Status.MET
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One sub-criterion: the value used, the limit, and the record that supplied it."""
+
+    name: str
+    status: Status
+    value: float | str | None = None
+    limit: float | None = None
+    unit: str | None = None
+    source_id: str | None = None
+    observed_at: datetime | date | None = None
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    status: Status
+    summary: str
+    criteria: tuple[Criterion, ...] = ()
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemissionResult(FlagResult):
+    """`since`: first day of the current unbroken run of remission (None when not met)."""
+
+    since: date | None = None
+    duration_days: int | None = None
+    sustained: bool = False
+
+
+@dataclass(frozen=True)
+class Score:
+    """A disease-activity score, or the reason it was omitted (`value` None)."""
+
+    name: str
+    value: float | None
+    category: str | None = None
+    omitted_reason: str | None = None
+    warning: str | None = None
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiseaseActivity:
+    assessment_id: str | None
+    assessed_at: datetime | None
+    scores: tuple[Score, ...]
+
+
+DoseStatus = Literal["ok", "out_of_range", "unknown"]
+IntervalStatus = Literal["first", "early", "on_time", "late", "unknown"]
+SafetyAction = Literal["discontinue", "interrupt"]
+
+
+@dataclass(frozen=True)
+class DoseCheck:
+    status: DoseStatus
+    expected_mg: float | None
+    deviation_pct: float | None
+
+
+@dataclass(frozen=True)
+class IntervalCheck:
+    status: IntervalStatus
+    days_since_previous: int | None
+
+
+@dataclass(frozen=True)
+class SafetyAlert:
+    """A tocilizumab monitoring alert naming the lab result that triggered it."""
+
+    action: SafetyAction
+    test: str
+    value: float
+    limit: float
+    unit: str
+    source_id: str
+    observed_at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class FlagChange:
+    """A flag's status differs from its previous evaluation (`from_status` None: first)."""
+
+    flag: str
+    from_status: Status | None
+    to_status: Status
+    effective_date: date
+
+
+@dataclass(frozen=True)
+class PatientStatus:
+    as_of: date
+    rules_version: str
+    settings: Mapping[str, object]
+    refractory: FlagResult
+    steroid_dependent: FlagResult
+    remission: RemissionResult
+    disease_activity: DiseaseActivity
+    safety_alerts: tuple[SafetyAlert, ...]

@@ -1,0 +1,159 @@
+"""Complete clinical remission, its start date, and its evaluation timeline.
+
+Definition (clinical-rules.md, from the rhupus tocilizumab case reports): all six
+criteria of `remission_criteria`, each from the latest record of its kind collected
+in the window (`as_of - 90 days` to `as_of`, both included).
+
+Remission can only change when a record enters the window (its date) or drops out
+of it (its date + window + 1 day), so evaluating it on those dates and on `as_of`
+gives its exact history. The records are sorted once and swept once: the latest
+record up to a date is a pointer that only moves forward, and it is in the window
+exactly when its date is at most `window` days old.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.rules import remission_criteria as rc
+from app.rules.dates import clinical_date, instant
+from app.rules.inputs import Assessment, LabResult, PatientRecords
+from app.rules.labs import lab_order
+from app.rules.outcomes import Criterion, RemissionResult, Status, combine
+from app.rules.settings import RuleSettings
+
+Dated = list[tuple[date, Criterion]]
+
+
+@dataclass(frozen=True)
+class RemissionEvaluation:
+    day: date
+    status: Status
+    criteria: tuple[Criterion, ...]
+
+
+class _Cursor:
+    """The latest judged record up to a date; dates must be asked in ascending order."""
+
+    def __init__(self, items: Dated) -> None:
+        self._items = items
+        self._next = 0
+
+    def at(self, day: date, window_days: int) -> Criterion | None:
+        while self._next < len(self._items) and self._items[self._next][0] <= day:
+            self._next += 1
+        if self._next == 0:
+            return None
+        collected, criterion = self._items[self._next - 1]
+        return criterion if (day - collected).days <= window_days else None
+
+
+def _lab_streams(records: PatientRecords, settings: RuleSettings) -> dict[str, Dated]:
+    tz = settings.clinical_timezone
+    judges: dict[str, tuple[str, Callable[[LabResult], Criterion]]] = {
+        "esr": ("esr_normal", lambda lab: rc.esr_normal(lab, records.patient, settings)),
+        "crp": ("crp_normal", lambda lab: rc.crp_normal(lab, settings)),
+        "anti_dsdna": ("anti_dsdna_negative", rc.anti_dsdna_negative),
+    }
+    streams: dict[str, Dated] = {name: [] for name, _ in judges.values()}
+    for lab in sorted(records.lab_results, key=lambda lab: lab_order(lab, tz)):
+        if lab.test in judges:
+            name, judge = judges[lab.test]
+            streams[name].append((clinical_date(lab.collected_at, tz), judge(lab)))
+    return streams
+
+
+def _visit_criteria(visit: Assessment) -> Iterator[Criterion]:
+    if visit.swollen_joints_28 is not None:
+        yield rc.no_joints("no_swollen_joints", visit.swollen_joints_28, visit)
+    if visit.tender_joints_28 is not None:
+        yield rc.no_joints("no_tender_joints", visit.tender_joints_28, visit)
+    if visit.power_doppler is not None:
+        yield rc.power_doppler_negative(visit.power_doppler, visit)
+
+
+def _visit_streams(records: PatientRecords, settings: RuleSettings) -> dict[str, Dated]:
+    tz = settings.clinical_timezone
+    streams: dict[str, Dated] = {
+        "no_swollen_joints": [],
+        "no_tender_joints": [],
+        "power_doppler_negative": [],
+    }
+
+    def order(visit: Assessment) -> tuple[date, object, int]:
+        return clinical_date(visit.assessed_at, tz), instant(visit.assessed_at), visit.recorded_seq
+
+    for visit in sorted(records.assessments, key=order):
+        for criterion in _visit_criteria(visit):
+            streams[criterion.name].append((clinical_date(visit.assessed_at, tz), criterion))
+    return streams
+
+
+def _evaluation_days(records: PatientRecords, as_of: date, settings: RuleSettings) -> list[date]:
+    """Record dates, drop-out dates (date + window + 1) and `as_of`, up to `as_of`."""
+    tz = settings.clinical_timezone
+    relevant = {"esr", "crp", "anti_dsdna"}
+    seen = {
+        clinical_date(lab.collected_at, tz) for lab in records.lab_results if lab.test in relevant
+    }
+    seen |= {clinical_date(visit.assessed_at, tz) for visit in records.assessments}
+    drop_out = timedelta(days=settings.remission_window_days + 1)
+    days = seen | {day + drop_out for day in seen} | {as_of}
+    return sorted(day for day in days if day <= as_of)
+
+
+def remission_timeline(
+    records: PatientRecords, as_of: date, settings: RuleSettings
+) -> list[RemissionEvaluation]:
+    """Remission at each of its evaluation dates, oldest first; the last one is `as_of`."""
+    streams = _lab_streams(records, settings) | _visit_streams(records, settings)
+    cursors = {name: _Cursor(streams[name]) for name in rc.CRITERIA}
+    window = settings.remission_window_days
+    timeline = []
+    for day in _evaluation_days(records, as_of, settings):
+        criteria = tuple(cursors[name].at(day, window) or rc.missing(name) for name in rc.CRITERIA)
+        timeline.append(RemissionEvaluation(day, combine(c.status for c in criteria), criteria))
+    return timeline
+
+
+def _run_start(timeline: list[RemissionEvaluation]) -> date | None:
+    """The earliest evaluation date from which every evaluation is met."""
+    since = None
+    for evaluation in timeline:
+        met = evaluation.status is Status.MET
+        since = (since or evaluation.day) if met else None
+    return since
+
+
+def _summary(current: RemissionEvaluation, since: date | None) -> str:
+    if since is not None:
+        return f"In complete clinical remission since {since.isoformat()}"
+    if current.status is Status.NOT_MET:
+        failing = [c.name for c in current.criteria if c.status is Status.NOT_MET]
+        return "Not in remission: " + ", ".join(failing) + " not met"
+    unknown = [c.name for c in current.criteria if c.status is Status.INSUFFICIENT_DATA]
+    return "Insufficient data for remission: " + ", ".join(unknown) + " unknown"
+
+
+def remission(records: PatientRecords, as_of: date, settings: RuleSettings) -> RemissionResult:
+    """Complete clinical remission on `as_of`, with `since`, duration and `sustained`.
+
+    `sustained` when `as_of - since` >= 180 days (setting `remission_sustained_days`).
+    """
+    timeline = remission_timeline(records, as_of, settings)
+    current = timeline[-1]
+    since = _run_start(timeline)
+    duration = (as_of - since).days if since is not None else None
+    return RemissionResult(
+        status=current.status,
+        summary=_summary(current, since),
+        criteria=current.criteria,
+        evidence={
+            "window_days": settings.remission_window_days,
+            "window_start": as_of - timedelta(days=settings.remission_window_days),
+            "sustained_days": settings.remission_sustained_days,
+        },
+        since=since,
+        duration_days=duration,
+        sustained=duration is not None and duration >= settings.remission_sustained_days,
+    )

@@ -1,0 +1,51 @@
+"""Every threshold and window the rules use, with the defaults of clinical-rules.md.
+
+A deployment may change any of them; each status names `RULES_VERSION` and the
+dict from `RuleSettings.as_dict()` so a flag can be explained years later.
+"""
+
+from dataclasses import asdict, dataclass
+
+RULES_VERSION = "2025.1"
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Thresholds (units in the field names) and windows (days) of every rule."""
+
+    # Timestamps map to calendar dates in this IANA zone.
+    clinical_timezone: str = "UTC"
+    # Refractory: EULAR 2021 difficult-to-treat RA, criterion 1.
+    refractory_min_conventional_failures: int = 1
+    refractory_min_advanced_mechanisms: int = 2
+    # Steroid dependence: prednisone-equivalent mg/day held for this many days.
+    steroid_threshold_mg_per_day: float = 7.5
+    steroid_duration_days: int = 180
+    # Complete clinical remission.
+    remission_window_days: int = 90
+    remission_sustained_days: int = 180
+    crp_upper_default_mg_per_l: float = 5.0
+    # Disease activity: ESR/CRP paired with the latest assessment.
+    activity_lab_window_days: int = 14
+    activity_warning_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
+    # Infusions.
+    dose_tolerance_pct: float = 10.0
+    dose_weight_lookback_days: int = 30
+    interval_tolerance_days: int = 7
+    # Tocilizumab safety (tocilizumab SmPC laboratory monitoring).
+    safety_drug_codes: tuple[str, ...] = ("tocilizumab",)
+    safety_window_days: int = 30
+    neutrophils_discontinue_below_e9_per_l: float = 0.5
+    neutrophils_interrupt_up_to_e9_per_l: float = 1.0
+    platelets_discontinue_below_e9_per_l: float = 50.0
+    platelets_interrupt_up_to_e9_per_l: float = 100.0
+    transaminase_discontinue_above_uln: float = 5.0
+    transaminase_interrupt_above_uln: float = 3.0
+    transaminase_uln_default_u_per_l: float = 40.0
+
+    def as_dict(self) -> dict[str, object]:
+        """The settings as a JSON-ready dict (tuples become lists)."""
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in asdict(self).items()
+        }

@@ -1,0 +1,183 @@
+from datetime import date, timedelta
+
+import pytest
+
+from app.rules.inputs import DrugFacts, Regimen
+from app.rules.outcomes import Status
+from app.rules.settings import RuleSettings
+from app.rules.steroids import daily_prednisone_equivalent, steroid_dependent, steroid_timeline
+
+from .builders import day, regimen
+
+SETTINGS = RuleSettings()
+AS_OF = day("2017-12-01")
+MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.INSUFFICIENT_DATA
+
+
+def before(days: int) -> str:
+    return (AS_OF - timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("drug", "dose", "unit", "interval", "expected"),
+    [
+        ("prednisone", 10.0, "mg/day", None, 10.0),
+        ("prednisolone", 7.5, "mg/day", None, 7.5),
+        ("methylprednisolone", 6.0, "mg/day", None, 7.5),
+        ("dexamethasone", 1.5, "mg/day", None, 10.005),
+        ("hydrocortisone", 30.0, "mg/day", None, 7.5),
+        ("deflazacort", 9.0, "mg/day", None, 7.47),
+        ("prednisone", 15.0, "mg", 2, 7.5),  # alternate-day dosing, averaged
+        ("prednisone", 15.0, "mg", None, None),
+        ("prednisone", 0.1, "mg/kg", None, None),
+        ("methotrexate", 15.0, "mg", 7, None),  # no prednisone factor
+    ],
+)
+def test_prednisone_equivalent(
+    drug: str, dose: float, unit: str, interval: int | None, expected: float | None
+) -> None:
+    result = daily_prednisone_equivalent(regimen("r", drug, dose=dose, unit=unit,
+                                                 interval_days=interval))  # fmt: skip
+
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+UNKNOWN_DOSE = regimen("mp", "methylprednisolone", before(400), dose=1.0, unit="mg/kg")
+
+
+@pytest.mark.parametrize(
+    ("regimens", "expected"),
+    [
+        pytest.param((), NOT_MET, id="no glucocorticoid"),
+        pytest.param((regimen("p", "prednisone", before(180), dose=7.5),), MET,
+                     id="7.5 mg for 180 days before as_of"),
+        pytest.param((regimen("p", "prednisone", before(179), dose=7.5),), NOT_MET,
+                     id="only 179 days"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=7.4),), NOT_MET,
+                     id="below 7.5"),
+        pytest.param((regimen("p", "prednisone", before(400), before(1), dose=10),), NOT_MET,
+                     id="ended the day before"),
+        pytest.param((regimen("p", "prednisone", before(400), "2017-12-01", dose=10),), MET,
+                     id="ends on as_of"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=5),
+                      regimen("h", "hydrocortisone", before(200), dose=10)), MET,
+                     id="overlapping regimens sum"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=5),
+                      regimen("h", "hydrocortisone", before(100), dose=10)), NOT_MET,
+                     id="overlap too short"),
+        pytest.param((regimen("p", "prednisone", before(400), before(91), dose=10),
+                      regimen("q", "prednisolone", before(90), dose=10)), MET,
+                     id="back-to-back regimens keep the run"),
+        pytest.param((regimen("p", "prednisone", before(400), before(92), dose=10),
+                      regimen("q", "prednisolone", before(90), dose=10)), NOT_MET,
+                     id="a one-day gap breaks the run"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=5), UNKNOWN_DOSE), UNKNOWN,
+                     id="a dose of unknown size could make it met"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=10), UNKNOWN_DOSE), MET,
+                     id="known doses suffice"),
+        pytest.param((regimen("p", "prednisone", before(400), before(50), dose=10),
+                      regimen("mp", "methylprednisolone", before(49), dose=1.0, unit="mg/kg")),
+                     UNKNOWN, id="a run continued by a dose of unknown size"),
+        pytest.param((regimen("p", "prednisone", before(400), dose=5),
+                      regimen("mp", "methylprednisolone", before(100), dose=1.0, unit="mg/kg")),
+                     NOT_MET, id="unknown dose too recent to matter"),
+        pytest.param((regimen("p", "prednisone", before(100), before(300), dose=10),), NOT_MET,
+                     id="end before start is ignored"),
+        pytest.param((regimen("m", "methotrexate", before(400), dose=15),), NOT_MET,
+                     id="not a glucocorticoid"),
+    ],
+)  # fmt: skip
+def test_steroid_dependent_status(regimens: tuple[Regimen, ...], expected: Status) -> None:
+    assert steroid_dependent(regimens, AS_OF, SETTINGS).status is expected
+
+
+def test_threshold_and_duration_are_settings() -> None:
+    settings = RuleSettings(steroid_threshold_mg_per_day=5.0, steroid_duration_days=30)
+    regimens = (regimen("p", "prednisone", before(30), dose=5),)
+
+    assert steroid_dependent(regimens, AS_OF, settings).status is MET
+    assert steroid_dependent(regimens, AS_OF, SETTINGS).status is NOT_MET
+
+
+def test_evidence_names_regimens_dose_and_run_start() -> None:
+    old = regimen("old", "prednisone", "2010-01-01", "2016-01-01", dose=20)
+    long = regimen("pred", "prednisone", before(300), dose=5)
+    mp = regimen("mp", "methylprednisolone", before(200), dose=4)
+
+    result = steroid_dependent((old, long, mp), AS_OF, SETTINGS)
+
+    assert result.status is MET
+    dose, run = result.criteria
+    assert (dose.name, dose.status, dose.value, dose.limit) == (
+        "dose_at_or_above_threshold",
+        MET,
+        10.0,
+        7.5,
+    )
+    assert (run.name, run.status, run.value, run.limit, run.unit, run.observed_at) == (
+        "days_at_or_above_threshold",
+        MET,
+        200,
+        180,
+        "days",
+        day(before(200)),
+    )
+    assert result.evidence["run_start"] == day(before(200))
+    assert result.evidence["current_dose_mg_per_day"] == 10.0
+    regimens = result.evidence["regimens"]
+    assert isinstance(regimens, list)
+    assert [r["id"] for r in regimens] == ["pred", "mp"]
+    assert regimens[1]["prednisone_equivalent_mg_per_day"] == 5.0
+    assert result.summary == (
+        "10.0 mg/day prednisone-equivalent on 2017-12-01, at or above 7.5 for 200 days"
+    )
+
+
+def test_below_threshold_has_no_run() -> None:
+    result = steroid_dependent((UNKNOWN_DOSE,), AS_OF, SETTINGS)
+
+    dose, run = result.criteria
+    assert (dose.status, dose.value, run.value, run.status) == (UNKNOWN, 0.0, None, UNKNOWN)
+    assert result.evidence["unknown_dose_regimens"] == 1
+    assert result.summary == "0.0 mg/day prednisone-equivalent on 2017-12-01"
+
+
+def test_timeline_has_starts_ends_and_the_day_a_run_reaches_180_days() -> None:
+    regimens = (
+        regimen("p", "prednisone", "2017-01-01", "2017-09-30", dose=10),
+        regimen("q", "prednisone", "2017-03-01", "2017-03-31", dose=2),
+        regimen("mp", "methylprednisolone", "2017-10-02", dose=1.0, unit="mg/kg"),
+    )
+
+    timeline = steroid_timeline(regimens, date(2018, 6, 1), SETTINGS)
+
+    assert timeline == [
+        (date(2017, 1, 1), NOT_MET),
+        (date(2017, 3, 1), NOT_MET),
+        (date(2017, 4, 1), NOT_MET),
+        (date(2017, 6, 30), MET),  # 2017-01-01 + 180 days
+        (date(2017, 10, 1), NOT_MET),  # end + 1 day
+        (date(2017, 10, 2), NOT_MET),
+        (date(2018, 3, 31), UNKNOWN),  # 2017-10-02 + 180 days, dose of unknown size
+    ]
+
+
+def test_timeline_stops_at_as_of() -> None:
+    regimens = (regimen("p", "prednisone", "2017-01-01", dose=10),
+                regimen("q", "prednisone", "2017-08-01", dose=1))  # fmt: skip
+
+    assert steroid_timeline(regimens, date(2017, 6, 29), SETTINGS) == [(date(2017, 1, 1), NOT_MET)]
+
+
+def test_exact_sums_do_not_drift() -> None:
+    tenths = tuple(
+        Regimen(str(n), DrugFacts("pred", "glucocorticoid", "gc", 1.0), 0.1, "mg/day", "oral",
+                None, date(2017, 1, n + 1), date(2017, 1, 20))
+        for n in range(10)
+    )  # fmt: skip
+    base = regimen("base", "prednisone", "2016-01-01", dose=6.5)
+
+    result = steroid_dependent((base, *tenths), date(2017, 1, 20), SETTINGS)
+
+    assert result.criteria[0].status is MET  # 6.5 + 10 x 0.1 == 7.5, not 7.4999...
+    assert result.criteria[0].value == 7.5
