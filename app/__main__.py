@@ -1,8 +1,10 @@
-"""Command line: serve, migrate, token, dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, openapi, dev-secret."""
 
 import argparse
+import asyncio
 import secrets
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from app import cli_migrate
@@ -27,6 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     sub.add_parser("dev-secret", help=f"print (creating if needed) {DEV_SECRET_FILE}")
     sub.add_parser("openapi", help="print the OpenAPI document as YAML (make openapi)")
+    again = sub.add_parser("reevaluate", help="refresh every patient's stored flags (daily job)")
+    again.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD (default: today in the clinical time zone)",
+    )
+    again.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())
@@ -37,7 +47,30 @@ def main(argv: list[str] | None = None) -> int:
         return _token(args.sub, args.scope, args.ttl)
     if args.command == "openapi":
         return _openapi()
+    if args.command == "reevaluate":
+        return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
     print(_dev_secret())
+    return 0
+
+
+async def _reevaluate(settings: Settings, as_of: date | None, batch_size: int) -> int:
+    from tqdm import tqdm
+
+    from app.db import create_engine, create_sessionmaker
+    from app.services import reevaluation
+
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    day = as_of or datetime.now(settings.zone).date()
+    try:
+        total = await reevaluation.count_patients(sessions)
+        with tqdm(total=total, unit="patient", desc=f"re-evaluating as of {day}") as bar:
+            done = await reevaluation.reevaluate_all(
+                sessions, settings, day, batch_size, bar.update
+            )
+    finally:
+        await engine.dispose()
+    print(f"{done} patients re-evaluated as of {day}")
     return 0
 
 

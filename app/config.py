@@ -8,11 +8,15 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.rules import RuleSettings
+
 DEFAULT_SQLITE = "sqlite:///var/treatment-records.db"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TR_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TR_", env_file=None, extra="ignore", env_nested_delimiter="__"
+    )
 
     database_url: str = Field(DEFAULT_SQLITE, description="sqlite:///path or postgresql://...")
     jwt_secret: str | None = Field(None, description="HS256 shared secret")
@@ -26,8 +30,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(1, ge=1)
-    clinical_timezone: str = Field(
-        "UTC", description="IANA zone whose calendar dates timestamps belong to"
+    rules: RuleSettings = Field(
+        default_factory=RuleSettings,
+        description="every clinical threshold and window, e.g. TR_RULES__REMISSION_WINDOW_DAYS",
     )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
 
@@ -38,7 +43,7 @@ class Settings(BaseSettings):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.clinical_timezone)
+        return ZoneInfo(self.rules.clinical_timezone)
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ from app.api.routes import (
     ops,
     patients,
     regimens,
+    status,
 )
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
@@ -53,7 +54,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_head = schema_head()
     app.state.audit_failures = 0
     problems.install(app)
-    for module in (patients, regimens, infusions, lab_results, assessments, catalog, audit, ops):
+    for module in (
+        patients,
+        regimens,
+        infusions,
+        lab_results,
+        assessments,
+        status,
+        catalog,
+        audit,
+        ops,
+    ):
         app.include_router(module.router)
     app.add_middleware(RequestContext)
     openapi.install(app)

@@ -2,6 +2,7 @@
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Connection
 from app.config import Settings
 from app.db import create_engine
 from app.models import Base
+from app.models.base import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -22,12 +24,20 @@ def _settings() -> Settings:
     return settings if isinstance(settings, Settings) else Settings()
 
 
+def _render_item(kind: str, item: Any, autogen: Any) -> str | Literal[False]:
+    """Migrations stay free of app code: the UTC decorator is a plain timezone-aware column."""
+    if kind == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

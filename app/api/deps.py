@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.models import AuditEvent
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
+from app.services import status
 from app.services.unit import Unit
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
@@ -60,12 +61,14 @@ def _unit_of_work(*scopes: str) -> Callable[..., AsyncIterator[Unit]]:
             work = Unit(session=session, actor=who.sub, settings=request.app.state.settings)
             try:
                 yield work
+                if work.changed_patients:
+                    await status.materialise(work)
+                session.add(_audit_event(request, work, work.audit.status))
+                await session.commit()
             except Exception as exc:
                 await session.rollback()
                 await _audit_failure(factory, request, work, exc)
                 raise
-            session.add(_audit_event(request, work, work.audit.status))
-            await session.commit()
 
     return unit
 

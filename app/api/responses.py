@@ -44,8 +44,4 @@ def created(response: Response, unit: Unit, read: BaseModel, location: str) -> B
     return single(response, read)
 
 
-def page_of(read: type[BaseModel], rows: Any, cursor: str | None) -> dict[str, Any]:
-    return {"items": [read.model_validate(r) for r in rows], "next_cursor": cursor}
-
-
-__all__ = ["Page", "created", "errors", "page_of", "single"]
+__all__ = ["Page", "created", "errors", "single"]

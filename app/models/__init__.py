@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.infusion import Infusion
 from app.models.lab_result import LabResult
 from app.models.patient import Patient
+from app.models.patient_flag import PatientFlag
 from app.models.record_version import RecordVersion
 from app.models.regimen import Regimen
 
@@ -16,6 +17,7 @@ __all__ = [
     "Infusion",
     "LabResult",
     "Patient",
+    "PatientFlag",
     "RecordVersion",
     "Regimen",
 ]

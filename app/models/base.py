@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, MetaData, Uuid, false, func
+from sqlalchemy import DateTime, Dialect, MetaData, String, Uuid, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -71,3 +71,21 @@ class Record(RecordMixin, Base):
     """Base of every resource table (abstract: no table of its own)."""
 
     __abstract__ = True
+
+
+class IdText(TypeDecorator[str]):
+    """Reads a UUID key straight to its text form, without building uuid.UUID objects.
+
+    For hot read paths that only pass ids along (the rules' inputs): SQLite keeps 32 hex
+    digits, asyncpg gives its own UUID type; both become the canonical dashed text.
+    """
+
+    impl = String(36)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return str(value)

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import (
     ExternalId,
@@ -46,7 +46,9 @@ class InfusionUpdate(InputModel):
     status: InfusionStatus | None = None
 
 
-class InfusionRead(RecordRead):
+class InfusionRecord(RecordRead):
+    """An infusion as stored (what its version history keeps)."""
+
     patient_id: uuid.UUID
     regimen_id: uuid.UUID
     administered_at: datetime
@@ -54,3 +56,19 @@ class InfusionRead(RecordRead):
     weight_kg: float | None
     status: InfusionStatus
     external_id: str | None
+
+
+class DoseCheckRead(BaseModel):
+    status: Literal["ok", "out_of_range", "unknown"]
+    expected_mg: float | None = Field(description="dose x weight, capped at the drug maximum")
+    deviation_pct: float | None = Field(description="(given - expected) / expected x 100")
+
+
+class IntervalCheckRead(BaseModel):
+    status: Literal["first", "early", "on_time", "late", "unknown"]
+    days_since_previous: int | None
+
+
+class InfusionRead(InfusionRecord):
+    dose_check: DoseCheckRead
+    interval_check: IntervalCheckRead

@@ -6,7 +6,7 @@ from app.errors import Unprocessable
 from app.models import Infusion, Patient, Regimen
 from app.repositories import patient_records as repo
 from app.repositories.patient_records import PageRequest
-from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionUpdate
+from app.schemas.infusion import InfusionCreate, InfusionRecord, InfusionUpdate
 from app.services import records
 from app.services.unit import Unit
 
@@ -16,7 +16,9 @@ async def create(unit: Unit, regimen_id: uuid.UUID, body: InfusionCreate) -> Inf
     _check_fits(unit, regimen, body.administered_at)
     fields = body.model_dump()
     row = Infusion(patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
-    return await records.add_natural(unit, row, InfusionRead, {"regimen_id": regimen.id, **fields})
+    return await records.add_natural(
+        unit, row, InfusionRecord, {"regimen_id": regimen.id, **fields}
+    )
 
 
 async def page(
@@ -37,7 +39,7 @@ async def update(
     if "administered_at" in changes:
         regimen = await records.load_live(unit, Regimen, row.regimen_id)
         _check_fits(unit, regimen, changes["administered_at"])
-    return await records.change(unit, row, changes, if_match, InfusionRead)
+    return await records.change(unit, row, changes, if_match, InfusionRecord)
 
 
 def _check_fits(unit: Unit, regimen: Regimen, administered_at: datetime) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict
 from app.models import Patient
+from app.repositories import flags
 from app.repositories import patients as repo
 from app.repositories.patient_records import PageRequest
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
@@ -25,10 +26,13 @@ async def create(unit: Unit, body: PatientCreate) -> Patient:
 
 
 async def page(
-    unit: Unit, request: PageRequest, mrn: str | None
+    unit: Unit, request: PageRequest, mrn: str | None, cohort: tuple[str, str] | None
 ) -> tuple[Sequence[Patient], str | None]:
     unit.touch("patient")
-    return await repo.page(unit.session, request, *repo.mrn_filter(mrn))
+    where = repo.mrn_filter(mrn)
+    if cohort is not None:
+        where.append(flags.cohort_filter(*cohort))
+    return await repo.page(unit.session, request, *where)
 
 
 async def update(

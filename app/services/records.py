@@ -68,6 +68,7 @@ async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
         unit.session.add(row)
         await unit.session.flush()
     await _snapshot(unit, row, read)
+    unit.changed_patients.add(patient_of(row))
     unit.audit.status = 201
     unit.touch(resource_type(type(row)), row.id, patient_of(row))
     return row
@@ -86,6 +87,7 @@ async def change(
         except IntegrityError as exc:
             raise Conflict("the change collides with another record's unique value") from exc
         await _snapshot(unit, row, read)
+        unit.changed_patients.add(patient_of(row))
     return row
 
 

@@ -24,6 +24,8 @@ class Unit:
     actor: str
     settings: Settings
     audit: AuditTarget = field(default_factory=AuditTarget)
+    # Patients whose records this request wrote: their stored flags are refreshed before commit.
+    changed_patients: set[uuid.UUID] = field(default_factory=set)
 
     def touch(
         self,

@@ -1,3 +1,5 @@
+from typing import Any
+
 import httpx
 import pytest
 
@@ -108,3 +110,53 @@ async def test_external_id_resend_is_idempotent_and_conflict_names_the_record(
     assert different.json()["existing_id"] == first.json()["id"]
     listed = await client.get(f"/v1/patients/{regimen['patient_id']}/infusions")
     assert len(listed.json()["items"]) == 1
+
+
+async def test_every_infusion_answer_carries_dose_and_interval_checks(
+    client: httpx.AsyncClient,
+) -> None:
+    regimen = await _iv_regimen(client)  # tocilizumab 8 mg/kg every 28 days
+    path = f"/v1/regimens/{regimen['id']}/infusions"
+
+    async def give(when: str, **over: object) -> dict[str, Any]:
+        return await f.created(client, path, f.infusion_body(administered_at=when, **over))
+
+    first = await give("2016-02-07T09:30:00+01:00")  # 8 x 62 kg = 496 mg
+    assert first["dose_check"] == {"status": "ok", "expected_mg": 496.0, "deviation_pct": 0.0}
+    assert first["interval_check"] == {"status": "first", "days_since_previous": None}
+    on_time = await give("2016-03-06T09:30:00+01:00", dose_mg=540)  # +8.9 %
+    assert on_time["dose_check"]["status"] == "ok"
+    assert on_time["interval_check"] == {"status": "on_time", "days_since_previous": 28}
+    early = await give("2016-03-20T09:30:00+01:00", dose_mg=600)
+    assert early["dose_check"]["status"] == "out_of_range"
+    assert early["interval_check"]["status"] == "early"
+    capped = await give("2016-05-20T09:30:00+01:00", weight_kg=110, dose_mg=800)
+    assert capped["dose_check"] == {"status": "ok", "expected_mg": 800.0, "deviation_pct": 0.0}
+    assert capped["interval_check"] == {"status": "late", "days_since_previous": 61}
+    no_weight = await give("2016-06-17T09:30:00+01:00", weight_kg=None)
+    assert no_weight["dose_check"]["status"] == "unknown"
+
+    listed = (await client.get(f"/v1/patients/{regimen['patient_id']}/infusions")).json()
+    assert [i["interval_check"]["status"] for i in listed["items"]] == [
+        "first",
+        "on_time",
+        "early",
+        "late",
+        "on_time",
+    ]
+    single = await client.get(f"/v1/infusions/{early['id']}")
+    assert single.json()["dose_check"]["status"] == "out_of_range"
+    history = (await client.get(f"/v1/infusions/{early['id']}/history")).json()["items"]
+    assert "dose_check" not in history[0]["data"]  # derived, not stored
+
+
+async def test_weight_comes_from_a_recent_assessment(client: httpx.AsyncClient) -> None:
+    regimen = await _iv_regimen(client)
+    visits = f"/v1/patients/{regimen['patient_id']}/assessments"
+    await f.created(client, visits, {"assessed_at": "2016-02-01T09:00:00Z", "weight_kg": 70})
+    made = await f.created(
+        client,
+        f"/v1/regimens/{regimen['id']}/infusions",
+        f.infusion_body(weight_kg=None, dose_mg=560),
+    )
+    assert made["dose_check"] == {"status": "ok", "expected_mg": 560.0, "deviation_pct": 0.0}

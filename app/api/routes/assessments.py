@@ -4,13 +4,16 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.api.deps import Paging, ReadUnit, WriteUnit
-from app.api.responses import created, errors, page_of
-from app.api.routes.records import add_record_routes
+from app.api.responses import created, errors
+from app.api.routes.records import RecordType, add_record_routes
 from app.models import Assessment
 from app.schemas.assessment import AssessmentCreate, AssessmentRead, AssessmentUpdate
 from app.schemas.common import Page
 from app.services import assessments
 
+KIND = RecordType(
+    collection="assessments", name="assessment", model=Assessment, read=AssessmentRead
+)
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
 
@@ -39,14 +42,7 @@ async def create_assessment(
 async def list_assessments(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
     """A patient's assessments, oldest first."""
     rows, cursor = await assessments.page(unit, patient_id, paging)
-    return page_of(AssessmentRead, rows, cursor)
+    return await KIND.page(unit, rows, cursor)
 
 
-add_record_routes(
-    router,
-    collection="assessments",
-    name="assessment",
-    model=Assessment,
-    read=AssessmentRead,
-    update=(AssessmentUpdate, assessments.update),
-)
+add_record_routes(router, KIND, update=(AssessmentUpdate, assessments.update))

@@ -4,13 +4,21 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.api.deps import Paging, ReadUnit, WriteUnit
-from app.api.responses import created, errors, page_of
-from app.api.routes.records import add_record_routes
+from app.api.responses import created, errors
+from app.api.routes.records import RecordType, add_record_routes
 from app.models import Infusion
 from app.schemas.common import Page
-from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionUpdate
-from app.services import infusions
+from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionRecord, InfusionUpdate
+from app.services import infusion_checks, infusions
 
+KIND = RecordType(
+    collection="infusions",
+    name="infusion",
+    model=Infusion,
+    read=InfusionRead,
+    stored=InfusionRecord,
+    presenter=infusion_checks.present,
+)
 router = APIRouter(prefix="/v1", tags=["infusions"])
 
 
@@ -24,9 +32,11 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
 async def create_infusion(
     regimen_id: uuid.UUID, body: InfusionCreate, unit: WriteUnit, response: Response
 ) -> Any:
-    """Record an infusion of an IV regimen, inside the regimen's dates."""
+    """Record an infusion of an IV regimen, inside the regimen's dates; the answer carries
+    its dose and interval checks."""
     row = await infusions.create(unit, regimen_id, body)
-    return created(response, unit, InfusionRead.model_validate(row), f"/v1/infusions/{row.id}")
+    shown = (await KIND.show(unit, [row]))[0]
+    return created(response, unit, shown, f"/v1/infusions/{row.id}")
 
 
 @router.get(
@@ -36,16 +46,9 @@ async def create_infusion(
     responses=errors(404),
 )
 async def list_infusions(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
-    """A patient's infusions, oldest first."""
+    """A patient's infusions, oldest first, each with its dose and interval checks."""
     rows, cursor = await infusions.page(unit, patient_id, paging)
-    return page_of(InfusionRead, rows, cursor)
+    return await KIND.page(unit, rows, cursor)
 
 
-add_record_routes(
-    router,
-    collection="infusions",
-    name="infusion",
-    model=Infusion,
-    read=InfusionRead,
-    update=(InfusionUpdate, infusions.update),
-)
+add_record_routes(router, KIND, update=(InfusionUpdate, infusions.update))

@@ -5,13 +5,14 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from app.api.deps import LabWriteUnit, Paging, ReadUnit
-from app.api.responses import created, errors, page_of
-from app.api.routes.records import add_record_routes
+from app.api.responses import created, errors
+from app.api.routes.records import RecordType, add_record_routes
 from app.models import LabResult
 from app.schemas.common import Page
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
 
+KIND = RecordType(collection="lab-results", name="lab_result", model=LabResult, read=LabResultRead)
 router = APIRouter(prefix="/v1", tags=["lab results"])
 
 
@@ -47,9 +48,7 @@ async def list_lab_results(
 ) -> Any:
     """A patient's lab results by collection time; filter by test and time range."""
     rows, cursor = await lab_results.page(unit, patient_id, paging, test, start, end)
-    return page_of(LabResultRead, rows, cursor)
+    return await KIND.page(unit, rows, cursor)
 
 
-add_record_routes(
-    router, collection="lab-results", name="lab_result", model=LabResult, read=LabResultRead
-)
+add_record_routes(router, KIND)

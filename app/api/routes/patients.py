@@ -3,14 +3,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Paging, ReadUnit, WriteUnit
-from app.api.responses import created, errors, page_of
-from app.api.routes.records import add_record_routes
+from app.api.responses import created, errors
+from app.api.routes.records import RecordType, add_record_routes
+from app.errors import Unprocessable
 from app.models import Patient
 from app.schemas.common import Page
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
+from app.schemas.status import FlagName, FlagStatus
 from app.services import patients
 
+KIND = RecordType(collection="patients", name="patient", model=Patient, read=PatientRead)
 router = APIRouter(prefix="/v1", tags=["patients"])
+
+
+def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
+    if (flag is None) != (flag_status is None):
+        raise Unprocessable(
+            "flag and flag_status go together",
+            loc=("query", "flag" if flag is None else "flag_status"),
+        )
+    return None if flag is None or flag_status is None else (flag, flag_status)
 
 
 @router.post(
@@ -33,17 +45,14 @@ async def list_patients(
     unit: ReadUnit,
     paging: Paging,
     mrn: Annotated[str | None, Query(max_length=64)] = None,
+    flag: Annotated[FlagName | None, Query(description="cohort: a stored flag ...")] = None,
+    flag_status: Annotated[FlagStatus | None, Query(description="... with this status")] = None,
 ) -> Any:
-    """Patients, oldest registration first; filter by `mrn`."""
-    rows, cursor = await patients.page(unit, paging, mrn)
-    return page_of(PatientRead, rows, cursor)
+    """Patients, oldest registration first; filter by `mrn`, or by a stored current flag
+    (`?flag=remission&flag_status=met`: as of each patient's last write or the daily
+    re-evaluation)."""
+    rows, cursor = await patients.page(unit, paging, mrn, cohort(flag, flag_status))
+    return await KIND.page(unit, rows, cursor)
 
 
-add_record_routes(
-    router,
-    collection="patients",
-    name="patient",
-    model=Patient,
-    read=PatientRead,
-    update=(PatientUpdate, patients.update),
-)
+add_record_routes(router, KIND, update=(PatientUpdate, patients.update))

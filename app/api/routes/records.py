@@ -1,7 +1,8 @@
 """The operations every record collection shares: read, update, enter in error, history."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -15,35 +16,55 @@ from app.services import records
 from app.services.unit import Unit
 
 Updater = Callable[[Unit, uuid.UUID, Any, int | None], Awaitable[Any]]
+Presenter = Callable[[Unit, Sequence[Any]], Awaitable[Sequence[BaseModel]]]
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """How one record type is addressed, stored in its history and shown."""
+
+    collection: str
+    name: str
+    model: type[Record]
+    read: type[BaseModel]
+    stored: type[BaseModel] | None = None  # the history snapshot schema (default: read)
+    presenter: Presenter | None = None  # adds derived fields (default: read as stored)
+
+    @property
+    def snapshot(self) -> type[BaseModel]:
+        return self.stored or self.read
+
+    async def show(self, unit: Unit, rows: Sequence[Any]) -> list[BaseModel]:
+        if self.presenter is not None:
+            return list(await self.presenter(unit, rows))
+        return [self.read.model_validate(row) for row in rows]
+
+    async def page(self, unit: Unit, rows: Sequence[Any], cursor: str | None) -> dict[str, Any]:
+        return {"items": await self.show(unit, rows), "next_cursor": cursor}
 
 
 def add_record_routes(
-    router: APIRouter,
-    *,
-    collection: str,
-    name: str,
-    model: type[Record],
-    read: type[BaseModel],
-    update: tuple[type[BaseModel], Updater] | None = None,
+    router: APIRouter, kind: RecordType, update: tuple[type[BaseModel], Updater] | None = None
 ) -> None:
     """GET, (PATCH), DELETE and history under /{collection}/{id} for one record type."""
-    path = f"/{collection}/{{record_id}}"
-    label = name.replace("_", " ")
-    camel = "".join(part.title() for part in name.split("_"))
+    path = f"/{kind.collection}/{{record_id}}"
+    label = kind.name.replace("_", " ")
+    camel = "".join(part.title() for part in kind.name.split("_"))
 
     @router.get(
         path,
-        response_model=read,
+        response_model=kind.read,
         operation_id=f"get{camel}",
         responses=errors(404),
         summary=f"Read one {label}, entered-in-error ones included",
     )
     async def get_one(record_id: uuid.UUID, unit: ReadUnit, response: Response) -> Any:
-        return single(response, read.model_validate(await records.load(unit, model, record_id)))
+        row = await records.load(unit, kind.model, record_id)
+        return single(response, (await kind.show(unit, [row]))[0])
 
     @router.delete(
         path,
-        response_model=read,
+        response_model=kind.read,
         operation_id=f"delete{camel}",
         responses=errors(404, 412, 400),
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
@@ -51,8 +72,8 @@ def add_record_routes(
     async def delete_one(
         record_id: uuid.UUID, unit: WriteUnit, response: Response, version: IfMatch
     ) -> Any:
-        row = await records.enter_in_error(unit, model, record_id, version, read)
-        return single(response, read.model_validate(row))
+        row = await records.enter_in_error(unit, kind.model, record_id, version, kind.snapshot)
+        return single(response, (await kind.show(unit, [row]))[0])
 
     @router.get(
         f"{path}/history",
@@ -62,11 +83,11 @@ def add_record_routes(
         summary=f"Every version of a {label}, oldest first",
     )
     async def history(record_id: uuid.UUID, unit: ReadUnit) -> History:
-        rows = await records.history(unit, model, record_id)
+        rows = await records.history(unit, kind.model, record_id)
         return History(items=[VersionRead.model_validate(r) for r in rows])
 
     if update is not None:
-        _add_patch(router, path, camel, label, read, *update)
+        _add_patch(router, path, camel, label, kind, *update)
 
 
 def _add_patch(
@@ -74,13 +95,13 @@ def _add_patch(
     path: str,
     camel: str,
     label: str,
-    read: type[BaseModel],
+    kind: RecordType,
     body_type: type[BaseModel],
     updater: Updater,
 ) -> None:
     @router.patch(
         path,
-        response_model=read,
+        response_model=kind.read,
         operation_id=f"update{camel}",
         responses=errors(404, 409, 412, 400),
         summary=f"Change fields of a {label} (only the fields sent)",
@@ -93,4 +114,4 @@ def _add_patch(
         version: IfMatch,
     ) -> Any:
         row = await updater(unit, record_id, body, version)
-        return single(response, read.model_validate(row))
+        return single(response, (await kind.show(unit, [row]))[0])

@@ -4,13 +4,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.api.deps import Paging, ReadUnit, WriteUnit
-from app.api.responses import created, errors, page_of
-from app.api.routes.records import add_record_routes
+from app.api.responses import created, errors
+from app.api.routes.records import RecordType, add_record_routes
 from app.models import Regimen
 from app.schemas.common import Page
 from app.schemas.regimen import RegimenCreate, RegimenRead, RegimenUpdate
 from app.services import regimens
 
+KIND = RecordType(collection="regimens", name="regimen", model=Regimen, read=RegimenRead)
 router = APIRouter(prefix="/v1", tags=["regimens"])
 
 
@@ -38,14 +39,7 @@ async def create_regimen(
 async def list_regimens(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
     """A patient's regimens by start date."""
     rows, cursor = await regimens.page(unit, patient_id, paging)
-    return page_of(RegimenRead, rows, cursor)
+    return await KIND.page(unit, rows, cursor)
 
 
-add_record_routes(
-    router,
-    collection="regimens",
-    name="regimen",
-    model=Regimen,
-    read=RegimenRead,
-    update=(RegimenUpdate, regimens.update),
-)
+add_record_routes(router, KIND, update=(RegimenUpdate, regimens.update))

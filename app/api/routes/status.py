@@ -1,0 +1,54 @@
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app import rules
+from app.api.deps import ReadUnit
+from app.api.responses import errors
+from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
+from app.services import status
+
+router = APIRouter(prefix="/v1", tags=["status"])
+AsOf = Annotated[
+    date | None,
+    Query(description="evaluate as of this date (default: today in the clinical time zone)"),
+]
+
+
+@router.get(
+    "/patients/{patient_id}/status",
+    response_model=StatusRead,
+    operation_id="getPatientStatus",
+    responses=errors(404),
+)
+async def get_status(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) -> Any:
+    """Refractory, steroid dependence, remission, disease activity and safety alerts as of
+    a date, each with the criteria and the records behind them."""
+    result = await status.evaluate(unit, patient_id, as_of)
+    return StatusRead.model_validate({**vars(result), "patient_id": patient_id})
+
+
+@router.get(
+    "/patients/{patient_id}/status/history",
+    response_model=StatusHistoryRead,
+    operation_id="getPatientStatusHistory",
+    responses=errors(404),
+)
+async def get_status_history(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) -> Any:
+    """Every change of every flag up to `as_of`, oldest first (`from` is null the first
+    time a flag is evaluated)."""
+    day, changes = await status.history(unit, patient_id, as_of)
+    items = [
+        FlagChangeRead(
+            flag=c.flag,
+            from_status=c.from_status,
+            to_status=c.to_status,
+            effective_date=c.effective_date,
+        )
+        for c in changes
+    ]
+    return StatusHistoryRead(
+        patient_id=patient_id, as_of=day, rules_version=rules.RULES_VERSION, items=items
+    )

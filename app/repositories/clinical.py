@@ -1,0 +1,130 @@
+"""Column-only reads of one patient's live records for the rules (no ORM hydration: the
+status of a 20-year history reads ~1,700 rows per request)."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, or_, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Assessment, Infusion, LabResult, Regimen
+from app.models.base import IdText
+
+
+def _text(column: Any) -> Any:
+    return type_coerce(column, IdText()).label(column.key)
+
+
+REGIMEN_COLUMNS: tuple[Any, ...] = (
+    _text(Regimen.id),
+    Regimen.drug,
+    Regimen.dose_value,
+    Regimen.dose_unit,
+    Regimen.route,
+    Regimen.interval_days,
+    Regimen.start_date,
+    Regimen.end_date,
+    Regimen.discontinuation_reason,
+)
+INFUSION_COLUMNS: tuple[Any, ...] = (
+    _text(Infusion.id),
+    _text(Infusion.regimen_id),
+    Infusion.administered_at,
+    Infusion.dose_mg,
+    Infusion.weight_kg,
+    Infusion.status,
+)
+# Unpacked positionally by clinical_inputs.lab_result: keep the order.
+LAB_COLUMNS: tuple[Any, ...] = (
+    _text(LabResult.id),
+    LabResult.test,
+    LabResult.collected_at,
+    LabResult.canonical_value,
+    LabResult.canonical_unit,
+    LabResult.value_text,
+    LabResult.unit,
+    LabResult.reference_high,
+)
+# Column order = the field order of rules.Assessment (the converter unpacks positionally).
+ASSESSMENT_COLUMNS: tuple[Any, ...] = (
+    _text(Assessment.id),
+    Assessment.assessed_at,
+    Assessment.tender_joints_28,
+    Assessment.swollen_joints_28,
+    Assessment.power_doppler,
+    Assessment.patient_global,
+    Assessment.evaluator_global,
+    Assessment.weight_kg,
+)
+
+
+async def _rows(
+    session: AsyncSession,
+    model: Any,
+    columns: tuple[Any, ...],
+    patient_id: uuid.UUID,
+    *where: Any,
+) -> Sequence[Row[Any]]:
+    # Ordered by insertion: a record's position is its `recorded_seq` (later recorded wins).
+    stmt = (
+        select(*columns)
+        .where(model.patient_id == patient_id, model.entered_in_error.is_(False), *where)
+        .order_by(model.created_at, model.id)
+    )
+    # Core execution on the session's connection: these are plain rows, no ORM entities.
+    connection = await session.connection()
+    return (await connection.execute(stmt)).all()
+
+
+async def regimens(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Row[Any]]:
+    return await _rows(session, Regimen, REGIMEN_COLUMNS, patient_id)
+
+
+async def infusions(
+    session: AsyncSession, patient_id: uuid.UUID, regimen_id: uuid.UUID | None = None
+) -> Sequence[Row[Any]]:
+    where = () if regimen_id is None else (Infusion.regimen_id == regimen_id,)
+    return await _rows(session, Infusion, INFUSION_COLUMNS, patient_id, *where)
+
+
+async def lab_results(
+    session: AsyncSession,
+    patient_id: uuid.UUID,
+    *,
+    tests: tuple[str, ...],
+    recent_tests: tuple[str, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Sequence[Row[Any]]:
+    """All results of `tests`, plus `recent_tests` collected from `since`; none after `until`."""
+    wanted: ColumnElement[bool] = LabResult.test.in_(tests)
+    if recent_tests and since is not None:
+        wanted = or_(
+            wanted, and_(LabResult.test.in_(recent_tests), LabResult.collected_at >= since)
+        )
+    where = [wanted] if until is None else [wanted, LabResult.collected_at <= until]
+    return await _rows(session, LabResult, LAB_COLUMNS, patient_id, *where)
+
+
+async def assessments(
+    session: AsyncSession,
+    patient_id: uuid.UUID,
+    *,
+    with_weight_only: bool = False,
+    until: datetime | None = None,
+) -> Sequence[Row[Any]]:
+    where: list[ColumnElement[bool]] = (
+        [Assessment.weight_kg.is_not(None)] if with_weight_only else []
+    )
+    if until is not None:
+        where.append(Assessment.assessed_at <= until)
+    return await _rows(session, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
+
+
+async def regimen_rows(session: AsyncSession, regimen_ids: set[uuid.UUID]) -> Sequence[Row[Any]]:
+    """Regimens by id, entered-in-error ones included (an infusion keeps its regimen)."""
+    stmt = select(*REGIMEN_COLUMNS).where(Regimen.id.in_(regimen_ids))
+    rows: Sequence[Row[Any]] = (await session.execute(stmt)).all()
+    return rows

@@ -1,0 +1,52 @@
+"""The materialised current flags: upsert per patient, cohort lookups by (flag, status)."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Patient, PatientFlag
+
+
+async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace each (patient_id, flag) row in one statement (no read first)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(PatientFlag).values(list(rows))
+    changing = ("status", "since", "as_of", "rules_version", "evaluated_at")
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[PatientFlag.patient_id, PatientFlag.flag],
+            set_={name: stmt.excluded[name] for name in changing},
+        )
+    )
+
+
+def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:
+    """Patients whose stored `flag` has `status` (an index lookup on patient_flag)."""
+    matching = select(PatientFlag.patient_id).where(
+        PatientFlag.flag == flag, PatientFlag.status == status
+    )
+    return Patient.id.in_(matching)
+
+
+async def for_patient(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[PatientFlag]:
+    stmt = select(PatientFlag).where(PatientFlag.patient_id == patient_id)
+    return (await session.scalars(stmt.order_by(PatientFlag.flag))).all()
+
+
+async def patient_ids_after(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> Sequence[uuid.UUID]:
+    """Live patient ids in id order, for batched re-evaluation."""
+    stmt = select(Patient.id).where(Patient.entered_in_error.is_(False))
+    if after is not None:
+        stmt = stmt.where(Patient.id > after)
+    return (await session.scalars(stmt.order_by(Patient.id).limit(limit))).all()
+
+
+async def count_live_patients(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(Patient).where(Patient.entered_in_error.is_(False))
+    return int(await session.scalar(stmt) or 0)

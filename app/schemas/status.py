@@ -1,0 +1,87 @@
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.common import ReadModel
+
+FlagStatus = Literal["met", "not_met", "insufficient_data"]
+FlagName = Literal["refractory", "steroid_dependent", "remission"]
+
+
+class CriterionRead(ReadModel):
+    name: str
+    status: FlagStatus
+    value: float | str | None
+    limit: float | None
+    unit: str | None
+    source_id: str | None = Field(description="id of the record that supplied the value")
+    observed_at: datetime | date | None
+
+
+class FlagRead(ReadModel):
+    status: FlagStatus
+    summary: str
+    criteria: list[CriterionRead]
+    evidence: dict[str, Any]
+
+
+class RemissionRead(FlagRead):
+    since: date | None
+    duration_days: int | None
+    sustained: bool
+
+
+class ScoreRead(ReadModel):
+    name: str
+    value: float | None
+    category: str | None
+    omitted_reason: str | None
+    warning: str | None
+    source_ids: list[str]
+
+
+class DiseaseActivityRead(ReadModel):
+    assessment_id: str | None
+    assessed_at: datetime | None
+    scores: list[ScoreRead]
+
+
+class SafetyAlertRead(ReadModel):
+    action: Literal["discontinue", "interrupt"]
+    test: str
+    value: float
+    limit: float
+    unit: str
+    source_id: str
+    observed_at: datetime
+    message: str
+
+
+class StatusRead(ReadModel):
+    patient_id: uuid.UUID
+    as_of: date
+    rules_version: str
+    settings: dict[str, Any] = Field(description="the thresholds and windows used")
+    refractory: FlagRead
+    steroid_dependent: FlagRead
+    remission: RemissionRead
+    disease_activity: DiseaseActivityRead
+    safety_alerts: list[SafetyAlertRead]
+
+
+class FlagChangeRead(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    flag: FlagName
+    from_status: FlagStatus | None = Field(alias="from")
+    to_status: FlagStatus = Field(alias="to")
+    effective_date: date
+
+
+class StatusHistoryRead(BaseModel):
+    patient_id: uuid.UUID
+    as_of: date
+    rules_version: str
+    items: list[FlagChangeRead]

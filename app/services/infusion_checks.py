@@ -1,0 +1,68 @@
+"""dose_check and interval_check for infusions being returned (clinical-rules.md)."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from app import rules
+from app.models import Infusion
+from app.repositories import clinical
+from app.schemas.infusion import InfusionRead, InfusionRecord
+from app.services import clinical_inputs
+from app.services.unit import Unit
+
+
+async def present(unit: Unit, rows: Sequence[Infusion]) -> list[InfusionRead]:
+    """The infusions with their checks; one query per input kind, whatever the count."""
+    if not rows:
+        return []
+    patient_id: uuid.UUID = rows[0].patient_id
+    session, settings = unit.session, unit.settings.rules
+    regimens = {
+        r.id: clinical_inputs.regimen(r)
+        for r in await clinical.regimen_rows(session, {row.regimen_id for row in rows})
+    }
+    by_regimen: dict[str, list[rules.Infusion]] = defaultdict(list)
+    for r in await clinical.infusions(session, patient_id):
+        by_regimen[str(r.regimen_id)].append(clinical_inputs.infusion(r))
+    weights = clinical_inputs.assessments(
+        await clinical.assessments(session, patient_id, with_weight_only=True)
+    )
+    return [
+        _with_checks(row, regimens[str(row.regimen_id)], by_regimen, weights, settings)
+        for row in rows
+    ]
+
+
+def _with_checks(
+    row: Infusion,
+    regimen: rules.Regimen,
+    by_regimen: dict[str, list[rules.Infusion]],
+    weights: tuple[rules.Assessment, ...],
+    settings: rules.RuleSettings,
+) -> InfusionRead:
+    record = InfusionRecord.model_validate(row)
+    given = rules.Infusion(
+        id=str(row.id),
+        regimen_id=str(row.regimen_id),
+        administered_at=row.administered_at,
+        dose_mg=row.dose_mg,
+        weight_kg=row.weight_kg,
+        status=row.status,
+    )
+    dose = rules.check_dose(regimen, given, weights, settings)
+    interval = rules.check_interval(
+        given, by_regimen.get(regimen.id, ()), regimen.interval_days, settings
+    )
+    return InfusionRead(
+        **record.model_dump(),
+        dose_check={
+            "status": dose.status,
+            "expected_mg": dose.expected_mg,
+            "deviation_pct": dose.deviation_pct,
+        },
+        interval_check={
+            "status": interval.status,
+            "days_since_previous": interval.days_since_previous,
+        },
+    )

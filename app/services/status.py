@@ -1,0 +1,62 @@
+"""Patient status: the rules run over the records, on demand and materialised per write."""
+
+import uuid
+from datetime import date, datetime
+
+from app import rules
+from app.models import Patient
+from app.repositories import flags
+from app.services import clinical_inputs, records
+from app.services.unit import Unit
+
+FLAGS = ("refractory", "steroid_dependent", "remission")
+
+
+def today(unit: Unit) -> date:
+    return datetime.now(unit.settings.zone).date()
+
+
+async def evaluate(unit: Unit, patient_id: uuid.UUID, as_of: date | None) -> rules.PatientStatus:
+    patient = await records.load(unit, Patient, patient_id)
+    unit.touch("patient_status", patient_id, patient_id)
+    day = as_of or today(unit)
+    loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
+    return rules.evaluate(loaded, day, unit.settings.rules)
+
+
+async def history(
+    unit: Unit, patient_id: uuid.UUID, as_of: date | None
+) -> tuple[date, list[rules.FlagChange]]:
+    patient = await records.load(unit, Patient, patient_id)
+    unit.touch("patient_status", patient_id, patient_id)
+    day = as_of or today(unit)
+    loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
+    return day, rules.status_history(loaded, day, unit.settings.rules)
+
+
+async def materialise(unit: Unit) -> None:
+    """Store today's flags of every patient this request wrote to (same transaction)."""
+    for patient_id in sorted(unit.changed_patients):
+        await refresh(unit, patient_id, today(unit))
+    unit.changed_patients.clear()
+
+
+async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
+    patient = await unit.session.get(Patient, patient_id)
+    if patient is None:
+        return
+    loaded = await clinical_inputs.load(unit.session, patient, as_of, unit.settings.rules)
+    result = rules.evaluate(loaded, as_of, unit.settings.rules)
+    rows = [
+        {
+            "patient_id": patient_id,
+            "flag": name,
+            "status": str(getattr(result, name).status),
+            "since": result.remission.since if name == "remission" else None,
+            "as_of": as_of,
+            "rules_version": result.rules_version,
+            "evaluated_at": datetime.now(unit.settings.zone),
+        }
+        for name in FLAGS
+    ]
+    await flags.upsert(unit.session, rows)

@@ -1,0 +1,65 @@
+"""`python -m app reevaluate`: the daily job that refreshes every stored flag."""
+
+import subprocess
+import sys
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.config import Settings
+from app.models import PatientFlag
+from tests import factories as f
+from tests.conftest import ROOT, client_with, token
+
+
+def test_reevaluate_command_refreshes_flags_as_of_a_date(migrated: Settings) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "reevaluate", "--as-of", "2017-12-01", "--batch-size", "7"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": migrated.database_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "patients re-evaluated as of 2017-12-01" in done.stdout
+    assert "re-evaluating as of 2017-12-01" in done.stderr  # the progress bar
+    assert "100%" in done.stderr
+
+
+@pytest.mark.anyio
+async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Settings) -> None:
+    async with client_with(app, token(migrated)) as client:
+        patient = await f.patient(client)
+        pid = patient["id"]
+        await f.regimen(
+            client,
+            pid,
+            drug="prednisone",
+            route="oral",
+            dose={"value": 20, "unit": "mg/day"},
+            interval_days=None,
+            start_date="2020-01-01",
+        )
+        await f.created(
+            client,
+            f"/v1/patients/{pid}/lab-results",
+            f.lab_body(collected_at="2026-01-01T00:00:00Z"),
+        )
+        fresh = (await client.get(f"/v1/patients/{pid}/status")).json()
+    async with app.state.sessionmaker() as session:
+        stored = {
+            row.flag: row.status
+            for row in (
+                await session.scalars(
+                    select(PatientFlag).where(PatientFlag.patient_id == uuid.UUID(pid))
+                )
+            ).all()
+        }
+    assert stored == {
+        name: fresh[name]["status"] for name in ("refractory", "steroid_dependent", "remission")
+    }
+    assert stored["steroid_dependent"] == "met"
