@@ -68,9 +68,10 @@ async def _reevaluate(settings: Settings, as_of: date | None, batch_size: int) -
             done = await reevaluation.reevaluate_all(
                 sessions, settings, day, batch_size, bar.update
             )
+        purged = await reevaluation.purge_idempotency_keys(sessions, settings)
     finally:
         await engine.dispose()
-    print(f"{done} patients re-evaluated as of {day}")
+    print(f"{done} patients re-evaluated as of {day}; {purged} expired idempotency keys purged")
     return 0
 
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default_factory=RuleSettings,
         description="every clinical threshold and window, e.g. TR_RULES__REMISSION_WINDOW_DAYS",
     )
+    idempotency_retention_hours: int = Field(
+        24, ge=1, description="how long an Idempotency-Key answers with its first response"
+    )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
 
     @cached_property

@@ -19,6 +19,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             url, hide_parameters=True, connect_args={"timeout": settings.db_timeout_seconds}
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         url,
@@ -26,17 +27,35 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         hide_parameters=True,  # error messages must not carry patient data into logs
         pool_timeout=settings.db_timeout_seconds,
-        connect_args={"timeout": settings.db_timeout_seconds},
+        connect_args={
+            "timeout": settings.db_timeout_seconds,
+            # A request waits for a row lock at most this long, then gets a 503.
+            "server_settings": {"lock_timeout": str(int(settings.db_timeout_seconds * 1000))},
+        },
     )
 
 
+WRITE = {"tr_write": True}
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is off: _sqlite_begin opens every transaction,
+    # which also makes SAVEPOINT work as SQLAlchemy expects.
+    dbapi_connection.isolation_level = None
     # SQLite leaves foreign keys off per connection; WAL lets readers run beside the writer.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A writing request takes the write lock up front (BEGIN IMMEDIATE): it waits its turn
+    # (busy timeout) instead of failing half-way with "database is locked" when it upgrades
+    # from reader to writer; reads stay plain deferred transactions beside it (WAL).
+    immediate = connection.get_execution_options().get("tr_write")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -42,3 +42,13 @@ class Unprocessable(DomainError):
 class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"
+
+
+class Replay(Exception):
+    """A repeated Idempotency-Key with the same request: answer what the first one got."""
+
+    def __init__(self, status: int, body: dict[str, Any], location: str | None) -> None:
+        super().__init__("idempotent replay")
+        self.status = status
+        self.body = body
+        self.location = location

@@ -26,6 +26,7 @@ def test_reevaluate_command_refreshes_flags_as_of_a_date(migrated: Settings) -> 
     )
     assert done.returncode == 0, done.stderr
     assert "patients re-evaluated as of 2017-12-01" in done.stdout
+    assert "expired idempotency keys purged" in done.stdout
     assert "re-evaluating as of 2017-12-01" in done.stderr  # the progress bar
     assert "100%" in done.stderr
 

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
 from app.config import Settings
-from app.errors import DomainError
+from app.db import WRITE
+from app.errors import DomainError, Replay
 from app.models import AuditEvent
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
-from app.services import status
+from app.services import idempotency, status
 from app.services.unit import Unit
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
@@ -52,7 +53,7 @@ def require(*scopes: str) -> Callable[..., Any]:
     return check
 
 
-def _unit_of_work(*scopes: str) -> Callable[..., AsyncIterator[Unit]]:
+def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Unit]]:
     async def unit(
         request: Request, who: Annotated[Principal, Depends(require(*scopes))]
     ) -> AsyncIterator[Unit]:
@@ -60,6 +61,9 @@ def _unit_of_work(*scopes: str) -> Callable[..., AsyncIterator[Unit]]:
         async with factory() as session:
             work = Unit(session=session, actor=who.sub, settings=request.app.state.settings)
             try:
+                if writes:
+                    await session.connection(execution_options=WRITE)
+                    await _claim_idempotency_key(request, work)
                 yield work
                 if work.changed_patients:
                     await status.materialise(work)
@@ -73,10 +77,18 @@ def _unit_of_work(*scopes: str) -> Callable[..., AsyncIterator[Unit]]:
     return unit
 
 
+async def _claim_idempotency_key(request: Request, work: Unit) -> None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and request.method == "POST":
+        digest = idempotency.fingerprint(request.method, request.url.path, await request.body())
+        await idempotency.claim(work, key, digest)
+
+
 async def _audit_failure(
     factory: async_sessionmaker[AsyncSession], request: Request, work: Unit, exc: Exception
 ) -> None:
-    status = exc.status if isinstance(exc, DomainError) else getattr(exc, "status_code", 500)
+    status = exc.status if isinstance(exc, DomainError | Replay) else 500
+    status = getattr(exc, "status_code", status)
     try:
         async with factory() as session, session.begin():
             session.add(_audit_event(request, work, status))
@@ -100,12 +112,12 @@ def _audit_event(request: Request, work: Unit, status: int) -> AuditEvent:
 
 
 # One transaction per request, committed before the response is sent (scope="function").
-ReadUnit = Annotated[Unit, Depends(_unit_of_work("records:read"), scope="function")]
-WriteUnit = Annotated[Unit, Depends(_unit_of_work("records:write"), scope="function")]
+ReadUnit = Annotated[Unit, Depends(_unit_of_work("records:read", writes=False), scope="function")]
+WriteUnit = Annotated[Unit, Depends(_unit_of_work("records:write", writes=True), scope="function")]
 LabWriteUnit = Annotated[
-    Unit, Depends(_unit_of_work("records:write", "labs:write"), scope="function")
+    Unit, Depends(_unit_of_work("records:write", "labs:write", writes=True), scope="function")
 ]
-AuditUnit = Annotated[Unit, Depends(_unit_of_work("audit:read"), scope="function")]
+AuditUnit = Annotated[Unit, Depends(_unit_of_work("audit:read", writes=False), scope="function")]
 AnyCaller = Annotated[
     Principal,
     Depends(require("records:read", "records:write", "labs:write", "audit:read")),
@@ -148,3 +160,20 @@ def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def idempotency_key_header(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="repeat a creating POST safely: the same key and body get the first "
+            "answer again (24 h by default); the same key with another body is a 422",
+        ),
+    ] = None,
+) -> None:
+    """Documents and bounds the header; the unit of work claims it in its transaction."""
+
+
+Idempotent = Depends(idempotency_key_header)

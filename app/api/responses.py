@@ -6,6 +6,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from app.schemas.common import Page, Problem
+from app.services import idempotency
 from app.services.unit import Unit
 
 _PROBLEM_DOC = {
@@ -41,6 +42,7 @@ def created(response: Response, unit: Unit, read: BaseModel, location: str) -> B
     """201 with Location for a new record; 200 when an identical re-send found the stored one."""
     response.status_code = unit.audit.status
     response.headers["Location"] = location
+    idempotency.remember(unit, unit.audit.status, read.model_dump(mode="json"), location)
     return single(response, read)
 
 

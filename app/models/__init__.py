@@ -3,6 +3,7 @@
 from app.models.assessment import Assessment
 from app.models.audit_event import AuditEvent
 from app.models.base import Base
+from app.models.idempotency_key import IdempotencyKey
 from app.models.infusion import Infusion
 from app.models.lab_result import LabResult
 from app.models.patient import Patient
@@ -14,6 +15,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "Base",
+    "IdempotencyKey",
     "Infusion",
     "LabResult",
     "Patient",

@@ -36,3 +36,9 @@ async def exists(session: AsyncSession, patient_id: uuid.UUID) -> bool:
         select(Patient.id).where(Patient.id == patient_id, Patient.entered_in_error.is_(False))
     )
     return found is not None
+
+
+async def lock(session: AsyncSession, patient_id: uuid.UUID) -> None:
+    """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
+    BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE)."""
+    await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, PreconditionFailed
-from app.models import RecordVersion
+from app.models import Patient, RecordVersion
 from app.models.base import Base, Record
+from app.repositories import patients as patients_repo
 from app.repositories import versions
 from app.repositories.base import by_external_id, get_by_id
 from app.services.unit import Unit
@@ -64,6 +65,8 @@ async def parent(unit: Unit, model: type[M], record_id: uuid.UUID, child: type[B
 
 async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
     """Insert a record; a unique constraint it breaks becomes IntegrityError for the caller."""
+    if not isinstance(row, Patient):  # a new patient has no other writer yet
+        await _serialise(unit, patient_of(row))
     async with unit.session.begin_nested():
         unit.session.add(row)
         await unit.session.flush()
@@ -77,6 +80,8 @@ async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
 async def change(
     unit: Unit, row: M, changes: dict[str, Any], if_match: int | None, read: type[BaseModel]
 ) -> M:
+    await _serialise(unit, patient_of(row))
+    await unit.session.refresh(row)  # the state as of the lock: If-Match is judged on it
     check_version(row, if_match)
     for name, value in changes.items():
         setattr(row, name, value)
@@ -113,6 +118,13 @@ def check_version(row: Any, if_match: int | None) -> None:
 async def history(unit: Unit, model: type[M], record_id: uuid.UUID) -> Sequence[RecordVersion]:
     await load(unit, model, record_id)
     return await versions.for_record(unit.session, resource_type(model), record_id)
+
+
+async def _serialise(unit: Unit, patient_id: uuid.UUID) -> None:
+    """One writer per patient at a time, so the flags stored at commit see every record.
+
+    A concurrent change to the same record then fails its version compare-and-set (409)."""
+    await patients_repo.lock(unit.session, patient_id)
 
 
 async def _snapshot(unit: Unit, row: Any, read: type[BaseModel]) -> None:

@@ -2,13 +2,13 @@
 expiring, a 180-day run completing) are refreshed for every patient, batch by batch."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.repositories import flags
-from app.services import status
+from app.services import idempotency, status
 from app.services.unit import Unit
 
 SYSTEM_ACTOR = "system:reevaluate"
@@ -34,6 +34,15 @@ async def reevaluate_all(
         done += len(ids)
         after = ids[-1]
         progress(len(ids))
+
+
+async def purge_idempotency_keys(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    """Forget Idempotency-Keys past their retention (part of the daily job)."""
+    async with sessions() as session, session.begin():
+        unit = Unit(session=session, actor=SYSTEM_ACTOR, settings=settings)
+        return await idempotency.purge(unit, datetime.now(UTC))
 
 
 async def count_patients(sessions: async_sessionmaker[AsyncSession]) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.models import IdempotencyKey
 
 
 @dataclass(slots=True)
@@ -26,6 +27,8 @@ class Unit:
     audit: AuditTarget = field(default_factory=AuditTarget)
     # Patients whose records this request wrote: their stored flags are refreshed before commit.
     changed_patients: set[uuid.UUID] = field(default_factory=set)
+    # The Idempotency-Key this request claimed, if any (its answer is stored before commit).
+    idempotency_key: IdempotencyKey | None = None
 
     def touch(
         self,

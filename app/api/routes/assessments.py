@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Assessment
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/v1", tags=["assessments"])
 @router.post(
     "/patients/{patient_id}/assessments",
     status_code=201,
+    dependencies=[Idempotent],
     response_model=AssessmentRead,
     operation_id="createAssessment",
     responses=errors(404),

@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Infusion
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
 @router.post(
     "/regimens/{regimen_id}/infusions",
     status_code=201,
+    dependencies=[Idempotent],
     response_model=InfusionRead,
     operation_id="createInfusion",
     responses=errors(404, 409),

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from app.api.deps import LabWriteUnit, Paging, ReadUnit
+from app.api.deps import Idempotent, LabWriteUnit, Paging, ReadUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import LabResult
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1", tags=["lab results"])
 @router.post(
     "/patients/{patient_id}/lab-results",
     status_code=201,
+    dependencies=[Idempotent],
     response_model=LabResultRead,
     operation_id="createLabResult",
     responses=errors(404, 409),

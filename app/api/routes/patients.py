@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.errors import Unprocessable
@@ -28,6 +28,7 @@ def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
 @router.post(
     "/patients",
     status_code=201,
+    dependencies=[Idempotent],
     response_model=PatientRead,
     operation_id="createPatient",
     responses=errors(409),

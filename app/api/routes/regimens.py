@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Regimen
@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1", tags=["regimens"])
 @router.post(
     "/patients/{patient_id}/regimens",
     status_code=201,
+    dependencies=[Idempotent],
     response_model=RegimenRead,
     operation_id="createRegimen",
     responses=errors(404),

@@ -1,0 +1,16 @@
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import IdempotencyKey
+
+
+async def get(session: AsyncSession, actor: str, key: str) -> IdempotencyKey | None:
+    stmt = select(IdempotencyKey).where(IdempotencyKey.actor == actor, IdempotencyKey.key == key)
+    return await session.scalar(stmt.execution_options(populate_existing=True))
+
+
+async def purge(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

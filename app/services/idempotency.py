@@ -1,0 +1,105 @@
+"""Idempotency-Key on creating POSTs: the same key and body get the first answer again.
+
+The key row is written in the request's own transaction, together with the record it
+creates, so replicas sharing the database behave as one: a racing duplicate either finds
+the committed answer or (PostgreSQL) waits on the key's unique index until the first
+request ends. The same key with a different body is a 422.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Replay, Unprocessable
+from app.models import IdempotencyKey
+from app.repositories import idempotency_keys as repo
+from app.services.unit import Unit
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(slots=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    location: str | None
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """The request as the key promises it: method, path and the JSON body's content
+    (key order and white space do not matter)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = body.decode("latin-1")
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def check_key(key: str) -> None:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise Unprocessable(
+            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters",
+            loc=("header", "Idempotency-Key"),
+        )
+
+
+async def claim(unit: Unit, key: str, request_hash: str) -> None:
+    """Take the key for this request, or raise Replay with the answer it already got."""
+    check_key(key)
+    existing = await _live(unit, key)
+    if existing is None:
+        row = IdempotencyKey(actor=unit.actor, key=key, request_hash=request_hash)
+        try:
+            async with unit.session.begin_nested():
+                unit.session.add(row)
+                await unit.session.flush()
+            unit.idempotency_key = row
+            return
+        except IntegrityError:
+            existing = await _live(unit, key)  # a concurrent request committed it first
+            if existing is None:
+                raise
+    _replay(unit, existing, request_hash)
+
+
+def remember(unit: Unit, status: int, body: dict[str, Any], location: str | None) -> None:
+    """Store the answer with the key (committed with the record it describes)."""
+    row = unit.idempotency_key
+    if row is not None:
+        row.status, row.response_body, row.location = status, body, location
+        row.resource_type = unit.audit.resource_type
+        row.resource_id = unit.audit.resource_id
+        row.patient_id = unit.audit.patient_id
+
+
+async def purge(unit: Unit, now: datetime) -> int:
+    return await repo.purge(unit.session, now - _retention(unit))
+
+
+async def _live(unit: Unit, key: str) -> IdempotencyKey | None:
+    row = await repo.get(unit.session, unit.actor, key)
+    if row is not None and row.created_at < datetime.now(UTC) - _retention(unit):
+        await unit.session.delete(row)  # expired: the key may be used afresh
+        await unit.session.flush()
+        return None
+    return row
+
+
+def _replay(unit: Unit, row: IdempotencyKey, request_hash: str) -> None:
+    if row.request_hash != request_hash or row.status is None or row.response_body is None:
+        raise Unprocessable(
+            "this Idempotency-Key was used with a different request",
+            loc=("header", "Idempotency-Key"),
+        )
+    unit.audit.resource_type = row.resource_type
+    unit.audit.resource_id = row.resource_id
+    unit.audit.patient_id = row.patient_id
+    raise Replay(row.status, row.response_body, row.location)
+
+
+def _retention(unit: Unit) -> timedelta:
+    return timedelta(hours=unit.settings.idempotency_retention_hours)
