@@ -2,8 +2,10 @@
 
 import argparse
 import asyncio
+import os
 import secrets
 import sys
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -91,6 +93,9 @@ def _serve(settings: Settings) -> int:
     from app.logs import configure
 
     configure(settings.log_level)
+    if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Each worker is a process: Prometheus' multiprocess mode sums them on /metrics.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tr-metrics-")
     uvicorn.run(
         "app.main:app",
         host=settings.host,

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = Field(
         24, ge=1, description="how long an Idempotency-Key answers with its first response"
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API (JSON list); empty: CORS off",
+    )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
 
     @cached_property

@@ -60,4 +60,4 @@ def _sqlite_begin(connection: Any) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Responses are built after commit: keep loaded attributes instead of re-reading them.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -5,6 +5,7 @@ import logging
 from datetime import UTC, datetime
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_NOISE = {"color_message"}  # uvicorn's ANSI-coloured copy of the message
 
 
 class JsonFormatter(logging.Formatter):
@@ -15,7 +16,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        line.update(
+            {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in _NOISE}
+        )
         return json.dumps(line, default=str)
 
 

@@ -4,9 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from app import __version__
-from app.api import openapi, problems
+from app import __version__, logs
+from app.api import docs, openapi, problems
 from app.api.middleware import RequestContext
 from app.api.routes import (
     assessments,
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.log_level)  # serving only: tests keep pytest's handlers
         yield
         await engine.dispose()
 
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         servers=[{"url": settings.public_url, "description": "this deployment"}],
         license_info={"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
         contact={"name": "treatment-records maintainers"},
@@ -66,8 +70,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops,
     ):
         app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
     app.add_middleware(RequestContext)
     openapi.install(app)
+    docs.install(app)
     return app
 
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import uuid
 
+import anyio
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -14,21 +16,62 @@ from tests import factories as f
 from tests.conftest import ROOT, client_with, token
 
 
-def test_reevaluate_command_refreshes_flags_as_of_a_date(migrated: Settings) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "reevaluate", "--as-of", "2017-12-01", "--batch-size", "7"],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": migrated.database_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+@pytest.mark.anyio
+async def test_reevaluate_command_refreshes_flags_as_of_a_date(
+    app: FastAPI, migrated: Settings
+) -> None:
+    async with client_with(app, token(migrated)) as client:
+        patient = await f.patient(client)
+        await f.regimen(
+            client,
+            patient["id"],
+            drug="prednisone",
+            route="oral",
+            dose={"value": 20, "unit": "mg/day"},
+            interval_days=None,
+            start_date="2017-01-01",
+            end_date="2017-12-31",
+            discontinuation_reason="remission",
+        )
+        stored_today = await _cohort(client, patient["mrn"])
+    done = await anyio.to_thread.run_sync(
+        lambda: subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "reevaluate",
+                "--as-of",
+                "2017-12-01",
+                "--batch-size",
+                "7",
+            ],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": migrated.database_url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     )
     assert done.returncode == 0, done.stderr
     assert "patients re-evaluated as of 2017-12-01" in done.stdout
     assert "expired idempotency keys purged" in done.stdout
     assert "re-evaluating as of 2017-12-01" in done.stderr  # the progress bar
     assert "100%" in done.stderr
+    async with client_with(app, token(migrated)) as client:
+        assert stored_today == "not_met"  # the course ended long before today
+        assert await _cohort(client, patient["mrn"]) == "met"  # 180 days at 20 mg by then
+
+
+async def _cohort(client: httpx.AsyncClient, mrn: str) -> str:
+    for status in ("met", "not_met", "insufficient_data"):
+        page = await client.get(
+            "/v1/patients", params={"mrn": mrn, "flag": "steroid_dependent", "flag_status": status}
+        )
+        if page.json()["items"]:
+            return status
+    raise AssertionError("no stored flag")
 
 
 @pytest.mark.anyio
@@ -64,3 +107,24 @@ async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Set
         name: fresh[name]["status"] for name in ("refractory", "steroid_dependent", "remission")
     }
     assert stored["steroid_dependent"] == "met"
+
+
+@pytest.mark.anyio
+async def test_the_write_itself_is_in_the_stored_flags(app: FastAPI, migrated: Settings) -> None:
+    """The flags stored by a write include that write (not only the records before it)."""
+    async with client_with(app, token(migrated)) as client:
+        patient = await f.patient(client)
+        await f.regimen(
+            client,
+            patient["id"],
+            drug="prednisone",
+            route="oral",
+            dose={"value": 20, "unit": "mg/day"},
+            interval_days=None,
+            start_date="2020-01-01",
+        )
+        cohort = await client.get(
+            "/v1/patients",
+            params={"flag": "steroid_dependent", "flag_status": "met", "mrn": patient["mrn"]},
+        )
+    assert [p["id"] for p in cohort.json()["items"]] == [patient["id"]]

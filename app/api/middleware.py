@@ -6,19 +6,12 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("app.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-REQUESTS = Counter("tr_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram(
-    "tr_http_request_duration_seconds",
-    "HTTP request latency",
-    ["method", "route"],
-    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
 
 
 class RequestContext:
@@ -64,7 +57,7 @@ def _observe(scope: Scope, status: int, seconds: float, request_id: str) -> None
     template = getattr(route, "path", None) or "unmatched"
     method = scope["method"]
     REQUESTS.labels(method, template, str(status)).inc()
-    LATENCY.labels(method, template).observe(seconds)
+    LATENCY.labels(method, template, str(status)).observe(seconds)
     # Route template, never the concrete path: paths carry record ids.
     log.info(
         "request",

@@ -50,3 +50,10 @@ async def patient_ids_after(
 async def count_live_patients(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(Patient).where(Patient.entered_in_error.is_(False))
     return int(await session.scalar(stmt) or 0)
+
+
+async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    stmt = select(PatientFlag.flag, PatientFlag.status, func.count()).group_by(
+        PatientFlag.flag, PatientFlag.status
+    )
+    return [(flag, status, int(n)) for flag, status, n in (await session.execute(stmt)).all()]

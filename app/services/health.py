@@ -7,7 +7,10 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.metrics import FLAGS
+from app.repositories import flags
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READY_TIMEOUT_SECONDS = 3.0
@@ -41,3 +44,14 @@ async def _current_revision(engine: AsyncEngine) -> str | None:
             return None
         revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
         return None if revision is None else str(revision)
+
+
+async def publish_flag_counts(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Set the flags-by-status gauge from the stored flags (one grouped count)."""
+    try:
+        async with sessions() as session:
+            counts = await flags.counts(session)
+    except Exception:
+        return
+    for flag, status, count in counts:
+        FLAGS.labels(flag, status).set(count)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.models import Patient, RecordVersion
-from app.models.base import Base, Record
+from app.models.base import Base, Record, utcnow
 from app.repositories import patients as patients_repo
 from app.repositories import versions
 from app.repositories.base import by_external_id, get_by_id
@@ -64,12 +64,19 @@ async def parent(unit: Unit, model: type[M], record_id: uuid.UUID, child: type[B
 
 
 async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
-    """Insert a record; a unique constraint it breaks becomes IntegrityError for the caller."""
+    """Insert a record; a unique constraint it breaks becomes IntegrityError for the caller.
+
+    Only a record with a unique value (a patient's mrn, an external_id) is flushed at once,
+    inside a savepoint; the rest are inserted together at commit, in batches."""
     if not isinstance(row, Patient):  # a new patient has no other writer yet
         await _serialise(unit, patient_of(row))
-    async with unit.session.begin_nested():
+    _stamp(row)
+    if isinstance(row, Patient) or getattr(row, "external_id", None) is not None:
+        async with unit.session.begin_nested():
+            unit.session.add(row)
+            await unit.session.flush()
+    else:
         unit.session.add(row)
-        await unit.session.flush()
     await _snapshot(unit, row, read)
     unit.changed_patients.add(patient_of(row))
     unit.audit.status = 201
@@ -124,7 +131,17 @@ async def _serialise(unit: Unit, patient_id: uuid.UUID) -> None:
     """One writer per patient at a time, so the flags stored at commit see every record.
 
     A concurrent change to the same record then fails its version compare-and-set (409)."""
-    await patients_repo.lock(unit.session, patient_id)
+    if patient_id not in unit.locked_patients:
+        await patients_repo.lock(unit.session, patient_id)
+        unit.locked_patients.add(patient_id)
+
+
+def _stamp(row: Record) -> None:
+    """What the database would fill in, set now: the snapshot and the answer need it
+    before the batched insert runs."""
+    now = utcnow()
+    row.id = row.id or uuid.uuid4()
+    row.version, row.created_at, row.updated_at, row.entered_in_error = 1, now, now, False
 
 
 async def _snapshot(unit: Unit, row: Any, read: type[BaseModel]) -> None:

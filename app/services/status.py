@@ -4,6 +4,7 @@ import uuid
 from datetime import date, datetime
 
 from app import rules
+from app.metrics import RULES
 from app.models import Patient
 from app.repositories import flags
 from app.services import clinical_inputs, records
@@ -21,7 +22,8 @@ async def evaluate(unit: Unit, patient_id: uuid.UUID, as_of: date | None) -> rul
     unit.touch("patient_status", patient_id, patient_id)
     day = as_of or today(unit)
     loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
-    return rules.evaluate(loaded, day, unit.settings.rules)
+    with RULES.labels("status").time():
+        return rules.evaluate(loaded, day, unit.settings.rules)
 
 
 async def history(
@@ -31,11 +33,13 @@ async def history(
     unit.touch("patient_status", patient_id, patient_id)
     day = as_of or today(unit)
     loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
-    return day, rules.status_history(loaded, day, unit.settings.rules)
+    with RULES.labels("history").time():
+        return day, rules.status_history(loaded, day, unit.settings.rules)
 
 
 async def materialise(unit: Unit) -> None:
     """Store today's flags of every patient this request wrote to (same transaction)."""
+    await unit.session.flush()  # the batched inserts first: the rules must see them
     for patient_id in sorted(unit.changed_patients):
         await refresh(unit, patient_id, today(unit))
     unit.changed_patients.clear()
@@ -46,7 +50,8 @@ async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
     if patient is None:
         return
     loaded = await clinical_inputs.load(unit.session, patient, as_of, unit.settings.rules)
-    result = rules.evaluate(loaded, as_of, unit.settings.rules)
+    with RULES.labels("materialise").time():
+        result = rules.evaluate(loaded, as_of, unit.settings.rules)
     rows = [
         {
             "patient_id": patient_id,

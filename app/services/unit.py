@@ -27,6 +27,7 @@ class Unit:
     audit: AuditTarget = field(default_factory=AuditTarget)
     # Patients whose records this request wrote: their stored flags are refreshed before commit.
     changed_patients: set[uuid.UUID] = field(default_factory=set)
+    locked_patients: set[uuid.UUID] = field(default_factory=set)
     # The Idempotency-Key this request claimed, if any (its answer is stored before commit).
     idempotency_key: IdempotencyKey | None = None
 

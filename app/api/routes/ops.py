@@ -4,8 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.metrics import render
 from app.services import health
 
 # Public on purpose (probes and scrapers carry no token): declared as such in the document.
@@ -38,6 +39,8 @@ async def readyz(request: Request) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
-async def metrics() -> Response:
-    """Prometheus metrics."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency per route template and status, database
+    pool usage, rule evaluation time, stored flags by status."""
+    await health.publish_flag_counts(request.app.state.sessionmaker)
+    return Response(render(request.app.state.engine), media_type=CONTENT_TYPE_LATEST)

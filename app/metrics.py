@@ -1,0 +1,70 @@
+"""Prometheus metrics (prometheus_client). With several worker processes, set
+PROMETHEUS_MULTIPROC_DIR (python -m app serve does) so /metrics sums every worker."""
+
+import os
+from collections.abc import Iterator
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+REQUESTS = Counter("tr_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "tr_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route", "status"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+RULES = Histogram(
+    "tr_rules_evaluation_seconds",
+    "Time to evaluate one patient's rules",
+    ["kind"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+)
+# Current values, set when /metrics is scraped (multiprocess: the last writer wins).
+FLAGS = Gauge(
+    "tr_patient_flags",
+    "Patients by stored flag and status",
+    ["flag", "status"],
+    multiprocess_mode="mostrecent",
+)
+
+
+class PoolCollector(Collector):
+    """Connection pool usage of this process's engine, read at scrape time."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._pool = engine.sync_engine.pool
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        pool = self._pool
+        for name, read in (
+            ("checked_out", "checkedout"),
+            ("size", "size"),
+            ("overflow", "overflow"),
+            ("checked_in", "checkedin"),
+        ):
+            value = getattr(pool, read, None)
+            if callable(value):
+                yield GaugeMetricFamily(
+                    f"tr_db_pool_{name}", f"database pool: {name}", value=float(value())
+                )
+
+
+def render(engine: AsyncEngine) -> bytes:
+    registry = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    local = CollectorRegistry()
+    local.register(PoolCollector(engine))
+    return generate_latest(registry) + generate_latest(local)

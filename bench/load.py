@@ -1,0 +1,216 @@
+"""Mixed EHR workload against the served service, with the bare ceiling in the same run.
+
+    TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.load
+
+Needs a seeded database (bench/seed.py) and wrk (Debian package `wrk`). Serves the service
+with `python -m app serve` (TR_WORKERS, default 2) and bench/bare.py with uvicorn the same
+way, then drives each with wrk (bench/wrk/mixed.lua): the bare ceiling, a single-patient
+read, and the mixed workload (70 % reads, 30 % writes), printing throughput, p50/p95/p99
+latency, errors and the servers' peak RSS.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db import create_engine
+from app.models import Patient, Regimen
+from app.security import mint_token
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "bench" / "wrk" / "mixed.lua"
+
+
+async def sample_ids(settings: Settings, count: int) -> dict[str, list[str]]:
+    engine = create_engine(settings)
+    async with engine.connect() as conn:
+        patients = await conn.execute(select(Patient.id).order_by(Patient.mrn).limit(count))
+        regimens = await conn.execute(
+            select(Regimen.id)
+            .where(Regimen.route == "iv", Regimen.drug == "tocilizumab", Regimen.end_date.is_(None))
+            .limit(count)
+        )
+        ids = {
+            "patients": [str(i) for i in patients.scalars()],
+            "iv_regimens": [str(i) for i in regimens.scalars()],
+        }
+    await engine.dispose()
+    return ids
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server on {port} did not start: {log.read_text()[-1000:]}")
+
+
+def rss_mb(root: int) -> float:
+    """Resident memory of a process and its children (the uvicorn workers), in MB."""
+    total = 0
+    for pid in [root, *_children(root)]:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(entry, "stat").read_text().split()[3] == str(pid):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wrk(
+    port: int, mode: str, seconds: int, connections: int, env: dict[str, str]
+) -> dict[str, float]:
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(SCRIPT),
+            f"http://127.0.0.1:{port}",
+        ],
+        env={**env, "TR_BENCH_MODE": mode},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def report(name: str, r: dict[str, float], ceiling: float, rss: float | None = None) -> None:
+    memory = f"  peak RSS {rss:5.0f} MB" if rss is not None else ""
+    print(
+        f"{name:<16} {r['rps']:7.0f} req/s ({100 * r['rps'] / ceiling:5.1f} % of bare)  "
+        f"p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}  p99 {r['p99']:6.1f} ms  "
+        f"errors {int(r['errors'])}{memory}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("TR_WORKERS", "2")))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    settings = Settings(jwt_secret="load-" + "k" * 40)
+    scratch = Path(tempfile.mkdtemp(prefix="tr-load-"))
+    ids = asyncio.run(sample_ids(settings, 2000))
+    if not ids["patients"]:
+        sys.exit("no patients: seed first (python -m bench.seed)")
+    (scratch / "ids.lua").write_text(
+        "return {patients = {" + ",".join(f'"{i}"' for i in ids["patients"]) + "}, "
+        "iv_regimens = {" + ",".join(f'"{i}"' for i in ids["iv_regimens"]) + "}}\n"
+    )
+    env = {
+        **os.environ,
+        "TR_DATABASE_URL": settings.database_url,
+        "TR_JWT_SECRET": settings.jwt_secret or "",
+        "TR_WORKERS": str(args.workers),
+        "TR_BENCH_IDS": str(scratch / "ids.lua"),
+        "TR_BENCH_TOKEN": mint_token(settings, "load-test", "admin", 3600),
+    }
+    port, bare_port = free_port(), free_port()
+    service = serve(
+        [sys.executable, "-m", "app", "serve"],
+        {**env, "TR_PORT": str(port)},
+        port,
+        scratch / "service.log",
+    )
+    bare = serve(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare:app",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env,
+        bare_port,
+        scratch / "bare.log",
+    )
+    try:
+        print(
+            f"{settings.async_database_url.split('://')[0]}, {args.workers} workers, "
+            f"{args.connections} connections, {args.seconds} s each, wrk 1 thread; "
+            f"{len(ids['patients'])} patients sampled"
+        )
+        ceiling = wrk(bare_port, "bare", args.seconds, args.connections, env)
+        report("bare ceiling", ceiling, ceiling["rps"])
+        report(
+            "patient read", wrk(port, "read", args.seconds, args.connections, env), ceiling["rps"]
+        )
+        peak = [0.0]
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(0.5):
+                peak[0] = max(peak[0], rss_mb(service.pid))
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        mixed = wrk(port, "mixed", args.seconds, args.connections, env)
+        stop.set()
+        watcher.join()
+        report("mixed 70/30", mixed, ceiling["rps"], peak[0])
+    finally:
+        for server in (service, bare):
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
