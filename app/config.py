@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = Field(
         24, ge=1, description="how long an Idempotency-Key answers with its first response"
     )
+    audit_reads_synchronous: bool = Field(
+        False,
+        description="PostgreSQL: wait for the WAL flush when committing a read's audit event "
+        "(off: the event is durable within ~200 ms, a crash can lose the last ones)",
+    )
+    opentelemetry: bool = Field(
+        False, description="FastAPI's native OpenTelemetry (global providers); metrics: /metrics"
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="larger request bodies are refused with 413"
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (JSON list); empty: CORS off",

@@ -64,7 +64,7 @@ def render(engine: AsyncEngine) -> bytes:
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     local = CollectorRegistry()
     local.register(PoolCollector(engine))
     return generate_latest(registry) + generate_latest(local)

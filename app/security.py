@@ -12,6 +12,7 @@ from app.config import Settings
 ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
 SCOPES = ("records:read", "records:write", "labs:write", "audit:read", "admin")
 MAX_TOKEN_BYTES = 8192
+VERIFIED_CACHE_SIZE = 4096
 
 
 class InvalidToken(Exception):
@@ -33,6 +34,7 @@ class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._jwks = PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
     def configured(self) -> bool:
@@ -40,8 +42,20 @@ class TokenVerifier:
         return bool(s.jwt_secret or s.jwt_public_key or s.jwks_url)
 
     def verify(self, token: str) -> Principal:
+        """The caller a token names; a token verified before is answered from a small cache
+        until its `exp` (a signature check per request is a large share of a fast read)."""
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("token too large")
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         key, algorithms = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -60,7 +74,7 @@ class TokenVerifier:
             raise InvalidToken("token expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"invalid token: {type(exc).__name__}") from exc
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         s = self._settings

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
@@ -64,6 +65,8 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 if writes:
                     await session.connection(execution_options=WRITE)
                     await _claim_idempotency_key(request, work)
+                elif _async_commit(work.settings):
+                    await session.execute(ASYNC_COMMIT)
                 yield work
                 if work.changed_patients:
                     await status.materialise(work)
@@ -75,6 +78,15 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 raise
 
     return unit
+
+
+# A read's only write is its audit event: on PostgreSQL it need not wait for the WAL flush
+# (TR_AUDIT_READS_SYNCHRONOUS=true restores that); writes always wait.
+ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+
+
+def _async_commit(settings: Settings) -> bool:
+    return not settings.is_sqlite and not settings.audit_reads_synchronous
 
 
 async def _claim_idempotency_key(request: Request, work: Unit) -> None:

@@ -6,8 +6,11 @@ import time
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.problems import problem
 from app.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("app.access")
@@ -69,3 +72,49 @@ def _observe(scope: Scope, status: int, seconds: float, request_id: str) -> None
             "request_id": request_id,
         },
     )
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request bodies are limited to {limit} bytes")
+
+
+def too_large(limit: int) -> Response:
+    return problem(413, f"request bodies are limited to {limit} bytes")
+
+
+class BodyLimit:
+    """Refuses bodies over the limit with 413, by Content-Length up front or by counting a
+    streamed body, so an oversized request is never read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            refusal = too_large(self.max_bytes)
+            await refusal(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None

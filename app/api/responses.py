@@ -1,5 +1,6 @@
 """Response helpers shared by the routes: problem documentation, ETag and Location headers."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Response
@@ -33,17 +34,28 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def single(response: Response, read: BaseModel) -> BaseModel:
-    response.headers["ETag"] = f'W/"{getattr(read, "version")}"'  # noqa: B009 - any read model
-    return read
+# The routes below answer with ready JSON: the read models are already validated, so
+# FastAPI's second validation and encoding of the return value is skipped (the declared
+# response_model still documents them).
+def json_response(
+    body: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(body.model_dump_json(), status, headers, media_type="application/json")
 
 
-def created(response: Response, unit: Unit, read: BaseModel, location: str) -> BaseModel:
+def single(read: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    etag = {"ETag": f'W/"{getattr(read, "version")}"'}  # noqa: B009 - any read model
+    return json_response(read, status, {**etag, **(headers or {})})
+
+
+def created(unit: Unit, read: BaseModel, location: str) -> Response:
     """201 with Location for a new record; 200 when an identical re-send found the stored one."""
-    response.status_code = unit.audit.status
-    response.headers["Location"] = location
     idempotency.remember(unit, unit.audit.status, read.model_dump(mode="json"), location)
-    return single(response, read)
+    return single(read, unit.audit.status, {"Location": location})
 
 
-__all__ = ["Page", "created", "errors", "single"]
+def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) -> Response:
+    return json_response(Page[read](items=list(items), next_cursor=cursor))  # type: ignore[valid-type]
+
+
+__all__ = ["created", "errors", "json_response", "page", "single"]

@@ -1,5 +1,7 @@
 """Bad input of any shape is a 4xx problem, never a 500 and never a partial write."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -68,3 +70,35 @@ async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient
     response = await client.post("/v1/patients", json=f.patient_body(sex="SECRET-VALUE-42"))
     assert response.status_code == 422
     assert "SECRET-VALUE-42" not in response.text
+
+
+async def test_oversized_bodies_are_413_problems(client: httpx.AsyncClient) -> None:
+    declared = await client.post(
+        "/v1/patients", content=b" " * 1_100_000, headers={"Content-Type": "application/json"}
+    )
+
+    async def stream() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * 65_536
+
+    streamed = await client.post(
+        "/v1/patients", content=stream(), headers={"Content-Type": "application/json"}
+    )
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_deep_nesting_and_long_strings_are_refused(client: httpx.AsyncClient) -> None:
+    deep = await client.post(
+        "/v1/patients", content=b"[" * 200_000, headers={"Content-Type": "application/json"}
+    )
+    assert deep.status_code in (400, 422)
+    assert deep.headers["content-type"] == "application/problem+json"
+    long_name = await client.post("/v1/patients", json=f.patient_body(given_name="x" * 201))
+    assert long_name.status_code == 422
+    many = await client.post(
+        "/v1/patients", json=f.patient_body(diagnoses=[{"system": "icd10", "code": "M06.9"}] * 101)
+    )
+    assert many.status_code == 422
+    assert (await client.get("/v1/patients", params={"mrn": "x" * 65})).status_code == 422

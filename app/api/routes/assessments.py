@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
@@ -25,13 +25,11 @@ router = APIRouter(prefix="/v1", tags=["assessments"])
     operation_id="createAssessment",
     responses=errors(404),
 )
-async def create_assessment(
-    patient_id: uuid.UUID, body: AssessmentCreate, unit: WriteUnit, response: Response
-) -> Any:
+async def create_assessment(patient_id: uuid.UUID, body: AssessmentCreate, unit: WriteUnit) -> Any:
     """Record a clinical assessment (joint counts, globals, power Doppler, weight)."""
     row = await assessments.create(unit, patient_id, body)
     read = AssessmentRead.model_validate(row)
-    return created(response, unit, read, f"/v1/assessments/{row.id}")
+    return created(unit, read, f"/v1/assessments/{row.id}")
 
 
 @router.get(

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from app.api.deps import AuditUnit, CursorPage
-from app.api.responses import errors
+from app.api.responses import errors, page
 from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page
 from app.services import audit
@@ -37,4 +37,4 @@ async def list_audit_events(
         cursor=paging.cursor,
         limit=paging.limit,
     )
-    return {"items": [AuditEventRead.model_validate(r) for r in rows], "next_cursor": cursor}
+    return page(AuditEventRead, [AuditEventRead.model_validate(r) for r in rows], cursor)

@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
@@ -30,14 +30,12 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
     operation_id="createInfusion",
     responses=errors(404, 409),
 )
-async def create_infusion(
-    regimen_id: uuid.UUID, body: InfusionCreate, unit: WriteUnit, response: Response
-) -> Any:
+async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, unit: WriteUnit) -> Any:
     """Record an infusion of an IV regimen, inside the regimen's dates; the answer carries
     its dose and interval checks."""
     row = await infusions.create(unit, regimen_id, body)
     shown = (await KIND.show(unit, [row]))[0]
-    return created(response, unit, shown, f"/v1/infusions/{row.id}")
+    return created(unit, shown, f"/v1/infusions/{row.id}")
 
 
 @router.get(

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from app.api.deps import Idempotent, LabWriteUnit, Paging, ReadUnit
@@ -25,12 +25,12 @@ router = APIRouter(prefix="/v1", tags=["lab results"])
     responses=errors(404, 409),
 )
 async def create_lab_result(
-    patient_id: uuid.UUID, body: LabResultCreate, unit: LabWriteUnit, response: Response
+    patient_id: uuid.UUID, body: LabResultCreate, unit: LabWriteUnit
 ) -> Any:
     """Record a lab result; the unit is converted to the test's canonical unit."""
     row = await lab_results.create(unit, patient_id, body)
     read = LabResultRead.model_validate(row)
-    return created(response, unit, read, f"/v1/lab-results/{row.id}")
+    return created(unit, read, f"/v1/lab-results/{row.id}")
 
 
 @router.get(

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
@@ -33,10 +33,10 @@ def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
     operation_id="createPatient",
     responses=errors(409),
 )
-async def create_patient(body: PatientCreate, unit: WriteUnit, response: Response) -> Any:
+async def create_patient(body: PatientCreate, unit: WriteUnit) -> Any:
     """Register a patient; `mrn` is unique."""
     row = await patients.create(unit, body)
-    return created(response, unit, PatientRead.model_validate(row), f"/v1/patients/{row.id}")
+    return created(unit, PatientRead.model_validate(row), f"/v1/patients/{row.id}")
 
 
 @router.get(

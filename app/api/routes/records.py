@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from app.api.deps import IfMatch, ReadUnit, WriteUnit
-from app.api.responses import errors, single
+from app.api.responses import errors, page, single
 from app.models.base import Record
 from app.schemas.history import History, VersionRead
 from app.services import records
@@ -39,8 +39,8 @@ class RecordType:
             return list(await self.presenter(unit, rows))
         return [self.read.model_validate(row) for row in rows]
 
-    async def page(self, unit: Unit, rows: Sequence[Any], cursor: str | None) -> dict[str, Any]:
-        return {"items": await self.show(unit, rows), "next_cursor": cursor}
+    async def page(self, unit: Unit, rows: Sequence[Any], cursor: str | None) -> Response:
+        return page(self.read, await self.show(unit, rows), cursor)
 
 
 def add_record_routes(
@@ -58,9 +58,9 @@ def add_record_routes(
         responses=errors(404),
         summary=f"Read one {label}, entered-in-error ones included",
     )
-    async def get_one(record_id: uuid.UUID, unit: ReadUnit, response: Response) -> Any:
+    async def get_one(record_id: uuid.UUID, unit: ReadUnit) -> Any:
         row = await records.load(unit, kind.model, record_id)
-        return single(response, (await kind.show(unit, [row]))[0])
+        return single((await kind.show(unit, [row]))[0])
 
     @router.delete(
         path,
@@ -69,11 +69,9 @@ def add_record_routes(
         responses=errors(404, 412, 400),
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
     )
-    async def delete_one(
-        record_id: uuid.UUID, unit: WriteUnit, response: Response, version: IfMatch
-    ) -> Any:
+    async def delete_one(record_id: uuid.UUID, unit: WriteUnit, version: IfMatch) -> Any:
         row = await records.enter_in_error(unit, kind.model, record_id, version, kind.snapshot)
-        return single(response, (await kind.show(unit, [row]))[0])
+        return single((await kind.show(unit, [row]))[0])
 
     @router.get(
         f"{path}/history",
@@ -110,8 +108,7 @@ def _add_patch(
         record_id: uuid.UUID,
         body: body_type,  # type: ignore[valid-type]
         unit: WriteUnit,
-        response: Response,
         version: IfMatch,
     ) -> Any:
         row = await updater(unit, record_id, body, version)
-        return single(response, (await kind.show(unit, [row]))[0])
+        return single((await kind.show(unit, [row]))[0])

@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
 from app.api.responses import created, errors
@@ -23,12 +23,10 @@ router = APIRouter(prefix="/v1", tags=["regimens"])
     operation_id="createRegimen",
     responses=errors(404),
 )
-async def create_regimen(
-    patient_id: uuid.UUID, body: RegimenCreate, unit: WriteUnit, response: Response
-) -> Any:
+async def create_regimen(patient_id: uuid.UUID, body: RegimenCreate, unit: WriteUnit) -> Any:
     """Start a drug regimen; the drug must be in the catalogue."""
     row = await regimens.create(unit, patient_id, body)
-    return created(response, unit, RegimenRead.model_validate(row), f"/v1/regimens/{row.id}")
+    return created(unit, RegimenRead.model_validate(row), f"/v1/regimens/{row.id}")
 
 
 @router.get(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from app import rules
 from app.api.deps import ReadUnit
-from app.api.responses import errors
+from app.api.responses import errors, json_response
 from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
 from app.services import status
 
@@ -27,7 +27,7 @@ async def get_status(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) 
     """Refractory, steroid dependence, remission, disease activity and safety alerts as of
     a date, each with the criteria and the records behind them."""
     result = await status.evaluate(unit, patient_id, as_of)
-    return StatusRead.model_validate({**vars(result), "patient_id": patient_id})
+    return json_response(StatusRead.model_validate({**vars(result), "patient_id": patient_id}))
 
 
 @router.get(
