@@ -14,10 +14,9 @@ from starlette.exceptions import HTTPException
 from app.config import Settings
 from app.db import WRITE
 from app.errors import DomainError, Replay
-from app.models import AuditEvent
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
-from app.services import idempotency, status
+from app.services import audit, idempotency, status
 from app.services.unit import Unit
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
@@ -70,7 +69,7 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 yield work
                 if work.changed_patients:
                     await status.materialise(work)
-                session.add(_audit_event(request, work, work.audit.status))
+                await audit.append(work, _audit_event(request, work, work.audit.status))
                 await session.commit()
             except Exception as exc:
                 await session.rollback()
@@ -103,24 +102,27 @@ async def _audit_failure(
     status = getattr(exc, "status_code", status)
     try:
         async with factory() as session, session.begin():
-            session.add(_audit_event(request, work, status))
+            await audit.append(
+                Unit(session=session, actor=work.actor, settings=work.settings),
+                _audit_event(request, work, status),
+            )
     except Exception:
         request.app.state.audit_failures += 1
 
 
-def _audit_event(request: Request, work: Unit, status: int) -> AuditEvent:
+def _audit_event(request: Request, work: Unit, status: int) -> dict[str, Any]:
     target = work.audit
-    return AuditEvent(
-        actor=work.actor,
-        method=request.method,
-        path=request.url.path[:500],
-        resource_type=target.resource_type,
-        resource_id=target.resource_id,
-        patient_id=target.patient_id,
-        status=status,
-        request_id=request.state.request_id,
-        client=request.client.host if request.client else None,
-    )
+    return {
+        "actor": work.actor,
+        "method": request.method,
+        "path": request.url.path[:500],
+        "resource_type": target.resource_type,
+        "resource_id": target.resource_id,
+        "patient_id": target.patient_id,
+        "status": status,
+        "request_id": request.state.request_id,
+        "client": request.client.host if request.client else None,
+    }
 
 
 # One transaction per request, committed before the response is sent (scope="function").

@@ -1,8 +1,9 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuditEvent
@@ -31,3 +32,8 @@ async def page(
     return await keyset_page(
         session, stmt, sort=AuditEvent.occurred_at, key=AuditEvent.id, cursor=cursor, limit=limit
     )
+
+
+async def append(session: AsyncSession, event: dict[str, Any]) -> None:
+    """One event, as a plain INSERT (no ORM unit of work: it runs on every request)."""
+    await session.execute(insert(AuditEvent).values(event))

@@ -1,6 +1,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from app.models import AuditEvent
 from app.repositories import audit_events as repo
@@ -20,3 +21,8 @@ async def page(
     unit.touch("audit_event", patient_id=patient_id)
     where = repo.filters(patient_id, actor, start, end)
     return await repo.page(unit.session, where, cursor, limit)
+
+
+async def append(unit: Unit, event: dict[str, Any]) -> None:
+    """Append the request's audit event (no patient data: ids, method, path, outcome)."""
+    await repo.append(unit.session, event)
