@@ -75,3 +75,16 @@ async def patient(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
 
 async def regimen(client: httpx.AsyncClient, patient_id: str, **over: Any) -> dict[str, Any]:
     return await created(client, f"/v1/patients/{patient_id}/regimens", regimen_body(**over))
+
+
+async def prednisone(client: httpx.AsyncClient, patient_id: str, **over: Any) -> dict[str, Any]:
+    """A glucocorticoid course at 20 mg/day (steroid-dependent after 180 days)."""
+    return await regimen(
+        client,
+        patient_id,
+        drug="prednisone",
+        route="oral",
+        dose={"value": 20, "unit": "mg/day"},
+        interval_days=None,
+        **over,
+    )

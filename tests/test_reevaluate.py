@@ -22,13 +22,9 @@ async def test_reevaluate_command_refreshes_flags_as_of_a_date(
 ) -> None:
     async with client_with(app, token(migrated)) as client:
         patient = await f.patient(client)
-        await f.regimen(
+        await f.prednisone(
             client,
             patient["id"],
-            drug="prednisone",
-            route="oral",
-            dose={"value": 20, "unit": "mg/day"},
-            interval_days=None,
             start_date="2017-01-01",
             end_date="2017-12-31",
             discontinuation_reason="remission",
@@ -79,15 +75,7 @@ async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Set
     async with client_with(app, token(migrated)) as client:
         patient = await f.patient(client)
         pid = patient["id"]
-        await f.regimen(
-            client,
-            pid,
-            drug="prednisone",
-            route="oral",
-            dose={"value": 20, "unit": "mg/day"},
-            interval_days=None,
-            start_date="2020-01-01",
-        )
+        await f.prednisone(client, pid, start_date="2020-01-01")
         await f.created(
             client,
             f"/v1/patients/{pid}/lab-results",
@@ -114,13 +102,9 @@ async def test_the_write_itself_is_in_the_stored_flags(app: FastAPI, migrated: S
     """The flags stored by a write include that write (not only the records before it)."""
     async with client_with(app, token(migrated)) as client:
         patient = await f.patient(client)
-        await f.regimen(
+        await f.prednisone(
             client,
             patient["id"],
-            drug="prednisone",
-            route="oral",
-            dose={"value": 20, "unit": "mg/day"},
-            interval_days=None,
             start_date="2020-01-01",
         )
         cohort = await client.get(

@@ -45,7 +45,8 @@ def regimen(row: Row[Any]) -> rules.Regimen:
     )
 
 
-def infusion(row: Row[Any]) -> rules.Infusion:
+def infusion(row: Any) -> rules.Infusion:
+    """From a column row or an Infusion entity (both carry these attributes)."""
     return rules.Infusion(
         id=str(row.id),
         regimen_id=str(row.regimen_id),

@@ -42,14 +42,7 @@ def _with_checks(
     settings: rules.RuleSettings,
 ) -> InfusionRead:
     record = InfusionRecord.model_validate(row)
-    given = rules.Infusion(
-        id=str(row.id),
-        regimen_id=str(row.regimen_id),
-        administered_at=row.administered_at,
-        dose_mg=row.dose_mg,
-        weight_kg=row.weight_kg,
-        status=row.status,
-    )
+    given = clinical_inputs.infusion(row)
     dose = rules.check_dose(regimen, given, weights, settings)
     interval = rules.check_interval(
         given, by_regimen.get(regimen.id, ()), regimen.interval_days, settings
