@@ -43,7 +43,7 @@ async def load(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
     unit.touch(resource_type(model), record_id)
     row = await get_by_id(unit.session, model, record_id)
     if row is None:
-        raise NotFound(f"no {resource_type(model)} with id {record_id}")
+        raise NotFound(f"no {resource_type(model)} with this id")  # ids stay out of messages
     unit.touch(resource_type(model), record_id, patient_of(row))
     return row
 
@@ -52,7 +52,7 @@ async def load_live(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
     """A record that new records may refer to: entered-in-error ones do not count."""
     row = await load(unit, model, record_id)
     if getattr(row, "entered_in_error", False):
-        raise NotFound(f"{resource_type(model)} {record_id} was entered in error")
+        raise NotFound(f"this {resource_type(model)} was entered in error")
     return row
 
 
