@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint typecheck openapi openapi-lint lock clean migrate token
+.PHONY: run test lint typecheck openapi openapi-lint lock clean migrate fuzz db-faults crash-safety
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ test: $(STAMP)
 	  --cov-report=term-missing:skip-covered
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check app tests migrations bench
-	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench scripts
+	$(BIN)/ruff check app tests migrations bench scripts
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -42,6 +42,18 @@ openapi: $(STAMP)
 
 openapi-lint:
 	npx --yes @redocly/cli@2 lint openapi.yaml
+
+## fuzz: a longer schemathesis run over every operation (CI runs a short one in make test)
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest -q tests/security/test_fuzz.py
+
+## db-faults: stop and restart the local PostgreSQL under load; 503s, recovery, no lost write
+db-faults: $(STAMP)
+	$(BIN)/python -m scripts.db_faults
+
+## crash-safety: kill -9 the server mid-burst; acknowledged writes and stored flags survive
+crash-safety: $(STAMP)
+	$(BIN)/python -m scripts.crash_safety $${DATABASE_URL:+--database-url $$DATABASE_URL}
 
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate

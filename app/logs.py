@@ -29,3 +29,6 @@ def configure(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our access line replaces it
+    # Drivers log statements with their parameters (patient data) at DEBUG: never below INFO.
+    for driver in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(driver).setLevel(max(logging.INFO, root.level))

@@ -67,6 +67,12 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 elif _async_commit(work.settings):
                     await session.execute(ASYNC_COMMIT)
                 yield work
+                if not writes and work.settings.is_sqlite:
+                    # SQLite cannot turn a read snapshot into a write while another writer
+                    # holds the lock ("database is locked" at once): the read ends, and its
+                    # audit event takes the write lock in its own transaction, waiting its turn.
+                    await session.commit()
+                    await session.connection(execution_options=WRITE)
                 if work.changed_patients:
                     await status.materialise(work)
                 await audit.append(work, _audit_event(request, work, work.audit.status))

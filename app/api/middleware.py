@@ -42,6 +42,10 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # The 500 problem was already sent by the error handler; re-raising would make
+            # the server log the exception's message, which can quote patient data.
+            log.error("unhandled %s in %s", type(exc).__name__, request_id)
         finally:
             _observe(scope, status, time.perf_counter() - started, request_id)
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -109,4 +110,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, _on_stale)
     app.add_exception_handler(OperationalError, _on_database)
     app.add_exception_handler(DBAPIError, _on_database)
+    # The database unreachable at connect time (refused, reset, timed out) or no pooled
+    # connection free in time: 503 as well, never a 500.
+    app.add_exception_handler(OSError, _on_database)
+    app.add_exception_handler(PoolTimeout, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)

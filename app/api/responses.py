@@ -24,7 +24,7 @@ _PROBLEM_DOC = {
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the problem+json answers an operation can give."""
-    chosen = (401, 403, 422, 503, *codes)
+    chosen = (400, 401, 403, 422, 503, *codes)
     return {
         code: {
             "model": Problem,

@@ -45,8 +45,10 @@ def _plausible_date(value: date) -> date:
 
 
 def _not_future_datetime(value: datetime) -> datetime:
-    if value - FUTURE_TOLERANCE > datetime.now(UTC):
+    if value > datetime.now(UTC) + FUTURE_TOLERANCE:
         raise ValueError("must not be in the future")
+    if value.year < 1900:  # also keeps date arithmetic on it far from datetime.min
+        raise ValueError("must not be before 1900")
     return value.astimezone(UTC)
 
 

@@ -18,13 +18,13 @@ def resolve_test(key: str | None, loinc: str | None) -> catalog.LabTest:
     by_loinc = catalog.lab_tests_by_loinc().get(loinc) if loinc is not None else None
     if key is not None and by_key is None:
         raise Unprocessable(
-            f"test {key!r} is not in the catalogue; accepted: {', '.join(catalog.lab_tests())}",
+            f"this test is not in the catalogue; accepted: {', '.join(catalog.lab_tests())}",
             loc=("body", "test"),
         )
     if loinc is not None and by_loinc is None:
         known = ", ".join(t.loinc for t in catalog.lab_tests().values())
         raise Unprocessable(
-            f"LOINC {loinc!r} is not in the catalogue; accepted: {known}", loc=("body", "loinc")
+            f"this LOINC code is not in the catalogue; accepted: {known}", loc=("body", "loinc")
         )
     if by_key is not None and by_loinc is not None and by_key is not by_loinc:
         raise Unprocessable("test and loinc name different tests", loc=("body", "loinc"))
@@ -47,7 +47,7 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     factor = test.factor(body.unit)
     if factor is None:
         raise Unprocessable(
-            f"unit {body.unit!r} is not accepted for {test.key}; accepted: {', '.join(test.units)}",
+            f"this unit is not accepted for {test.key}; accepted: {', '.join(test.units)}",
             loc=("body", "unit"),
             accepted_units=list(test.units),
         )

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -7,12 +6,13 @@ from fastapi import APIRouter, Query
 from app import rules
 from app.api.deps import ReadUnit
 from app.api.responses import errors, json_response
+from app.schemas.common import ClinicalDate
 from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
 from app.services import status
 
 router = APIRouter(prefix="/v1", tags=["status"])
 AsOf = Annotated[
-    date | None,
+    ClinicalDate | None,
     Query(description="evaluate as of this date (default: today in the clinical time zone)"),
 ]
 

@@ -1,0 +1,1 @@
+"""Operational scripts: fault injection and crash-safety proofs (`python -m scripts.NAME`)."""
