@@ -29,6 +29,9 @@ def configure(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our access line replaces it
-    # Drivers log statements with their parameters (patient data) at DEBUG: never below INFO.
-    for driver in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool"):
+    # Drivers log statements with their parameters (patient data) at DEBUG, SQLAlchemy every
+    # statement at INFO (a dozen lines a request): none of that reaches the service's log.
+    for driver in ("aiosqlite", "asyncpg"):
         logging.getLogger(driver).setLevel(max(logging.INFO, root.level))
+    for chatty in ("sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
