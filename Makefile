@@ -41,7 +41,7 @@ openapi: $(STAMP)
 	$(BIN)/python -m app openapi > openapi.yaml
 
 openapi-lint:
-	npx --yes @redocly/cli@2 lint openapi.yaml
+	npx --yes @redocly/cli@2.77.0 lint --format=stylish openapi.yaml
 
 ## fuzz: a longer schemathesis run over every operation (CI runs a short one in make test)
 fuzz: $(STAMP)
@@ -53,7 +53,7 @@ db-faults: $(STAMP)
 
 ## crash-safety: kill -9 the server mid-burst; acknowledged writes and stored flags survive
 crash-safety: $(STAMP)
-	$(BIN)/python -m scripts.crash_safety $${DATABASE_URL:+--database-url $$DATABASE_URL}
+	$(BIN)/python -m scripts.crash_safety $${TR_DATABASE_URL:+--database-url $$TR_DATABASE_URL}
 
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate

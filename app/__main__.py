@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="YYYY-MM-DD (default: today in the clinical time zone)",
     )
-    again.add_argument("--batch-size", type=int, default=200)
+    again.add_argument("--batch-size", type=int, default=50, help="patients per transaction")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())

@@ -1,6 +1,5 @@
 """Service settings: every knob is an environment variable with the ``TR_`` prefix."""
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -54,7 +53,7 @@ class Settings(BaseSettings):
     )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
 
-    @cached_property
+    @property
     def async_database_url(self) -> str:
         """The URL with the driver this service uses (ops write plain URLs)."""
         return to_async_url(self.database_url)

@@ -39,11 +39,6 @@ class Unprocessable(DomainError):
         self.loc = loc
 
 
-class Unavailable(DomainError):
-    status = 503
-    title = "Service unavailable"
-
-
 class Replay(Exception):
     """A repeated Idempotency-Key with the same request: answer what the first one got."""
 

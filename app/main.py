@@ -73,7 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.verifier = TokenVerifier(settings)
     app.state.schema_head = schema_head()
-    app.state.audit_failures = 0
     problems.install(app)
     for module in (
         patients,

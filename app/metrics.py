@@ -30,6 +30,9 @@ RULES = Histogram(
     ["kind"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
 )
+AUDIT_FAILURES = Counter(
+    "tr_audit_failures_total", "Audit events of failed requests that could not be written"
+)
 # Current values, set when /metrics is scraped (multiprocess: the last writer wins).
 FLAGS = Gauge(
     "tr_patient_flags",

@@ -12,6 +12,7 @@ from app.config import Settings
 ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
 SCOPES = ("records:read", "records:write", "labs:write", "audit:read", "admin")
 MAX_TOKEN_BYTES = 8192
+MAX_SUBJECT_LENGTH = 200  # the audit trail keeps up to this many characters
 VERIFIED_CACHE_SIZE = 4096
 
 
@@ -92,10 +93,15 @@ class TokenVerifier:
 
 def _principal(claims: dict[str, Any]) -> Principal:
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub.strip():
-        raise InvalidToken("token has no subject")
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUBJECT_LENGTH:
+        raise InvalidToken("token has no usable subject")
     raw = claims.get("scope", claims.get("scp", ""))
-    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw]
+    if isinstance(raw, str):
+        scopes = raw.split()
+    elif isinstance(raw, list) and all(isinstance(s, str) for s in raw):
+        scopes = raw
+    else:
+        raise InvalidToken("token scope must be a string or a list of strings")
     return Principal(sub=sub, scopes=frozenset(scopes))
 
 

@@ -1,5 +1,7 @@
 """Mixed EHR workload against the served service, with the bare ceiling in the same run.
 
+Also a single-patient read and the cohort list by stored flag, each on its own.
+
     TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.load
 
 Needs a seeded database (bench/seed.py) and wrk (Debian package `wrk`). Serves the service

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
@@ -40,6 +41,9 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time (held until this commits).
+            connection.execute(text("SELECT pg_advisory_xact_lock(7251001)"))
         context.run_migrations()
 
 

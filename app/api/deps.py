@@ -1,30 +1,30 @@
 """Request dependencies: settings, auth, the unit of work (session + audit), paging, If-Match."""
 
+import contextlib
 import re
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
+from app.api.problems import is_transient
 from app.config import Settings
 from app.db import WRITE
 from app.errors import DomainError, Replay
+from app.metrics import AUDIT_FAILURES
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
 from app.services import audit, idempotency, status
 from app.services.unit import Unit
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 async def principal(
@@ -104,8 +104,13 @@ async def _claim_idempotency_key(request: Request, work: Unit) -> None:
 async def _audit_failure(
     factory: async_sessionmaker[AsyncSession], request: Request, work: Unit, exc: Exception
 ) -> None:
+    if is_transient(exc):
+        return  # the database is unreachable or busy: a second wait would double the 503's
     status = exc.status if isinstance(exc, DomainError | Replay) else 500
-    status = getattr(exc, "status_code", status)
+    status = 422 if isinstance(exc, RequestValidationError) else getattr(exc, "status_code", status)
+    if work.audit.patient_id is None and "patient_id" in request.path_params:
+        with contextlib.suppress(ValueError):
+            work.audit.patient_id = uuid.UUID(request.path_params["patient_id"])
     try:
         async with factory() as session, session.begin():
             await audit.append(
@@ -113,7 +118,7 @@ async def _audit_failure(
                 _audit_event(request, work, status),
             )
     except Exception:
-        request.app.state.audit_failures += 1
+        AUDIT_FAILURES.inc()
 
 
 def _audit_event(request: Request, work: Unit, status: int) -> dict[str, Any]:

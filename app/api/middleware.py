@@ -3,6 +3,7 @@
 import logging
 import re
 import time
+import traceback
 import uuid
 from typing import Any
 
@@ -28,7 +29,7 @@ class RequestContext:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        status = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -43,9 +44,14 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            # The 500 problem was already sent by the error handler; re-raising would make
-            # the server log the exception's message, which can quote patient data.
-            log.error("unhandled %s in %s", type(exc).__name__, request_id)
+            # Logged by type and frames only (a message can quote patient data), answered
+            # with a 500 problem, and not re-raised (the server would log the message).
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("unhandled %s (request %s)\n%s", type(exc).__name__, request_id, frames)
+            if status == 0:
+                await problem(500, "internal error; it has been logged")(
+                    scope, receive, send_with_id
+                )
         finally:
             _observe(scope, status, time.perf_counter() - started, request_id)
 

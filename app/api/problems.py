@@ -1,14 +1,13 @@
 """Every error leaves as application/problem+json (RFC 9457); no stack trace leaves."""
 
 import logging
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -90,15 +89,24 @@ async def _on_stale(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database(_: Request, exc: Exception) -> JSONResponse:
+    if not is_transient(exc):
+        raise exc  # a real fault: the outermost layer logs it and answers 500
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(503, "the database is busy or unreachable; retry shortly", {"Retry-After": "1"})
 
 
-async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-    # Frames only: an exception's message can quote the data that caused it.
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unhandled %s\n%s", type(exc).__name__, frames)
-    return problem(500, "internal error; it has been logged")
+# Lock timeout, serialization failure, deadlock, statement cancelled, server shutting down.
+TRANSIENT_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014", "57P01", "57P03"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth a retry: the database unreachable, busy or timing out, not a bad statement."""
+    if isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return exc.connection_invalidated or code in TRANSIENT_SQLSTATES
+    return False
 
 
 def install(app: FastAPI) -> None:
@@ -114,4 +122,3 @@ def install(app: FastAPI) -> None:
     # connection free in time: 503 as well, never a 500.
     app.add_exception_handler(OSError, _on_database)
     app.add_exception_handler(PoolTimeout, _on_database)
-    app.add_exception_handler(Exception, _on_unexpected)

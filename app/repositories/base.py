@@ -62,7 +62,10 @@ def decode_cursor(cursor: str, sort: InstrumentedAttribute[Any]) -> tuple[Any, u
 def _typed(text: Any, sort: InstrumentedAttribute[Any]) -> Any:
     python_type = sort.property.columns[0].type.python_type
     if python_type is datetime:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None or not 1900 <= moment.year <= 2200:
+            raise ValueError("cursor time out of range")
+        return moment
     if python_type is date:
         return date.fromisoformat(text)
     if python_type is uuid.UUID:

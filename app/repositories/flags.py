@@ -32,11 +32,6 @@ def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:
     return Patient.id.in_(matching)
 
 
-async def for_patient(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[PatientFlag]:
-    stmt = select(PatientFlag).where(PatientFlag.patient_id == patient_id)
-    return (await session.scalars(stmt.order_by(PatientFlag.flag))).all()
-
-
 async def patient_ids_after(
     session: AsyncSession, after: uuid.UUID | None, limit: int
 ) -> Sequence[uuid.UUID]:

@@ -14,3 +14,9 @@ async def get(session: AsyncSession, actor: str, key: str) -> IdempotencyKey | N
 async def purge(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget(session: AsyncSession, actor: str, key: str) -> None:
+    await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.actor == actor, IdempotencyKey.key == key)
+    )

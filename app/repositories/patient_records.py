@@ -57,17 +57,6 @@ def lab_filters(
     return filters
 
 
-async def previous_infusions(
-    session: AsyncSession, patient_id: uuid.UUID, regimen_id: uuid.UUID
-) -> Sequence[Infusion]:
-    stmt = select(Infusion).where(
-        Infusion.patient_id == patient_id,
-        Infusion.regimen_id == regimen_id,
-        Infusion.entered_in_error.is_(False),
-    )
-    return (await session.scalars(stmt.order_by(Infusion.administered_at))).all()
-
-
 async def infusion_window(
     session: AsyncSession, regimen_id: uuid.UUID
 ) -> tuple[datetime | None, datetime | None]:

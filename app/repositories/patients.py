@@ -31,13 +31,6 @@ def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
     return [] if mrn is None else [Patient.mrn == mrn]
 
 
-async def exists(session: AsyncSession, patient_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(Patient.id).where(Patient.id == patient_id, Patient.entered_in_error.is_(False))
-    )
-    return found is not None
-
-
 async def lock(session: AsyncSession, patient_id: uuid.UUID) -> None:
     """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
     BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE)."""

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -44,6 +44,12 @@ def _plausible_date(value: date) -> date:
     return value
 
 
+def _plausible_moment(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
+
+
 def _not_future_datetime(value: datetime) -> datetime:
     if value > datetime.now(UTC) + FUTURE_TOLERANCE:
         raise ValueError("must not be in the future")
@@ -68,6 +74,8 @@ PastTimestamp = Annotated[
         description="RFC 3339 with an offset; returned in UTC", examples=["2016-05-10T08:00:00Z"]
     ),
 ]
+# A time range bound in a query: offset required, within the years records can have.
+QueryTimestamp = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
 PastDate = Annotated[date, BeforeValidator(_json_string), AfterValidator(_not_future_date)]
 ClinicalDate = Annotated[date, BeforeValidator(_json_string), AfterValidator(_plausible_date)]
 # Strict: "5" and true are refused; an integer is a fine float.
@@ -108,8 +116,3 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemError] | None = None
-
-
-def record_data(model: BaseModel) -> dict[str, Any]:
-    """A read model as JSON-ready data (for version history snapshots)."""
-    return model.model_dump(mode="json")

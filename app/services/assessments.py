@@ -26,7 +26,7 @@ async def page(
 async def update(
     unit: Unit, assessment_id: uuid.UUID, body: AssessmentUpdate, if_match: int | None
 ) -> Assessment:
-    row = await records.load_live(unit, Assessment, assessment_id)
+    row = await records.load_for_update(unit, Assessment, assessment_id)
     changes = body.model_dump(include=body.model_fields_set)
     if "assessed_at" in changes and changes["assessed_at"] is None:
         raise Unprocessable("assessed_at cannot be removed", loc=("body", "assessed_at"))

@@ -83,8 +83,9 @@ async def purge(unit: Unit, now: datetime) -> int:
 async def _live(unit: Unit, key: str) -> IdempotencyKey | None:
     row = await repo.get(unit.session, unit.actor, key)
     if row is not None and row.created_at < datetime.now(UTC) - _retention(unit):
-        await unit.session.delete(row)  # expired: the key may be used afresh
-        await unit.session.flush()
+        # Expired: the key may be used afresh (a plain DELETE: a racing twin deletes nothing).
+        await repo.forget(unit.session, unit.actor, key)
+        unit.session.expunge(row)
         return None
     return row
 

@@ -12,7 +12,7 @@ from app.services.unit import Unit
 
 
 async def create(unit: Unit, regimen_id: uuid.UUID, body: InfusionCreate) -> Infusion:
-    regimen = await records.parent(unit, Regimen, regimen_id, Infusion)
+    regimen = await records.parent(unit, Regimen, regimen_id, Infusion, lock=True)
     _check_fits(unit, regimen, body.administered_at)
     fields = body.model_dump()
     row = Infusion(patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
@@ -31,13 +31,13 @@ async def page(
 async def update(
     unit: Unit, infusion_id: uuid.UUID, body: InfusionUpdate, if_match: int | None
 ) -> Infusion:
-    row = await records.load_live(unit, Infusion, infusion_id)
+    row = await records.load_for_update(unit, Infusion, infusion_id)
     changes = body.model_dump(include=body.model_fields_set)
     for required in ("administered_at", "dose_mg", "status"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be removed", loc=("body", required))
     if "administered_at" in changes:
-        regimen = await records.load_live(unit, Regimen, row.regimen_id)
+        regimen = await records.related(unit, Regimen, row.regimen_id)
         _check_fits(unit, regimen, changes["administered_at"])
     return await records.change(unit, row, changes, if_match, InfusionRecord)
 

@@ -12,14 +12,14 @@ from app.services import records
 from app.services.unit import Unit
 
 
-def resolve_test(key: str | None, loinc: str | None) -> catalog.LabTest:
+def resolve_test(key: str | None, loinc: str | None, where: str = "body") -> catalog.LabTest:
     """The catalogue test named by key or LOINC code (both must agree when both are sent)."""
     by_key = catalog.lab_tests().get(key) if key is not None else None
     by_loinc = catalog.lab_tests_by_loinc().get(loinc) if loinc is not None else None
     if key is not None and by_key is None:
         raise Unprocessable(
             f"this test is not in the catalogue; accepted: {', '.join(catalog.lab_tests())}",
-            loc=("body", "test"),
+            loc=(where, "test"),
         )
     if loinc is not None and by_loinc is None:
         known = ", ".join(t.loinc for t in catalog.lab_tests().values())
@@ -88,6 +88,6 @@ async def page(
     end: datetime | None,
 ) -> tuple[Sequence[LabResult], str | None]:
     await records.parent(unit, Patient, patient_id, LabResult)
-    key = resolve_test(test, None).key if test is not None else None
+    key = resolve_test(test, None, where="query").key if test is not None else None
     filters = repo.lab_filters(key, start, end)
     return await repo.page_for_patient(unit.session, LabResult, patient_id, request, *filters)

@@ -32,13 +32,16 @@ async def page(
     where = repo.mrn_filter(mrn)
     if cohort is not None:
         where.append(flags.cohort_filter(*cohort))
-    return await repo.page(unit.session, request, *where)
+    rows, cursor = await repo.page(unit.session, request, *where)
+    if mrn is not None and len(rows) == 1:
+        unit.touch("patient", rows[0].id, rows[0].id)  # an mrn lookup names whom it found
+    return rows, cursor
 
 
 async def update(
     unit: Unit, patient_id: uuid.UUID, body: PatientUpdate, if_match: int | None
 ) -> Patient:
-    row = await records.load_live(unit, Patient, patient_id)
+    row = await records.load_for_update(unit, Patient, patient_id)
     checked = merged(PatientCreate, PatientRead.model_validate(row), body)
     changes: dict[str, Any] = checked.model_dump(mode="json", include=body.model_fields_set)
     if "birth_date" in changes:

@@ -56,9 +56,33 @@ async def load_live(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
     return row
 
 
-async def parent(unit: Unit, model: type[M], record_id: uuid.UUID, child: type[Base]) -> M:
-    """The live record a new or listed child hangs from; the audit names the child type."""
+async def related(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
+    """A live record the request consults without it being the audited target."""
+    row = await get_by_id(unit.session, model, record_id)
+    if row is None or row.entered_in_error:
+        raise NotFound(f"the {resource_type(model)} of this record is gone")
+    return row
+
+
+async def load_for_update(unit: Unit, model: type[M], record_id: uuid.UUID) -> M:
+    """A live record to change: the patient's other writers wait until commit, and the row
+    is re-read under that lock, so checks and merges see the latest committed state."""
     row = await load_live(unit, model, record_id)
+    await _lock_and_refresh(unit, row)
+    return row
+
+
+async def _lock_and_refresh(unit: Unit, row: Record) -> None:
+    await _serialise(unit, patient_of(row))
+    await unit.session.refresh(row)
+
+
+async def parent(
+    unit: Unit, model: type[M], record_id: uuid.UUID, child: type[Base], *, lock: bool = False
+) -> M:
+    """The live record a new or listed child hangs from; the audit names the child type.
+    `lock`: the child is checked against it (dates), so it is locked and re-read first."""
+    row = await (load_for_update if lock else load_live)(unit, model, record_id)
     unit.audit.resource_type, unit.audit.resource_id = resource_type(child), None
     return row
 
@@ -87,8 +111,7 @@ async def add(unit: Unit, row: M, read: type[BaseModel]) -> M:
 async def change(
     unit: Unit, row: M, changes: dict[str, Any], if_match: int | None, read: type[BaseModel]
 ) -> M:
-    await _serialise(unit, patient_of(row))
-    await unit.session.refresh(row)  # the state as of the lock: If-Match is judged on it
+    await _serialise(unit, patient_of(row))  # normally held already (load_for_update)
     check_version(row, if_match)
     for name, value in changes.items():
         setattr(row, name, value)
@@ -108,6 +131,7 @@ async def enter_in_error(
 ) -> M:
     """DELETE never destroys clinical data: the record is marked and stays readable."""
     row = await load(unit, model, record_id)
+    await _lock_and_refresh(unit, row)
     if row.entered_in_error:
         check_version(row, if_match)
         return row
@@ -127,10 +151,13 @@ async def history(unit: Unit, model: type[M], record_id: uuid.UUID) -> Sequence[
     return await versions.for_record(unit.session, resource_type(model), record_id)
 
 
-async def _serialise(unit: Unit, patient_id: uuid.UUID) -> None:
-    """One writer per patient at a time, so the flags stored at commit see every record.
+async def lock_patient(unit: Unit, patient_id: uuid.UUID) -> None:
+    await _serialise(unit, patient_id)
 
-    A concurrent change to the same record then fails its version compare-and-set (409)."""
+
+async def _serialise(unit: Unit, patient_id: uuid.UUID) -> None:
+    """One writer per patient at a time (until commit), so the flags stored at commit see
+    every record, and a change is merged into, and If-Match judged on, the latest state."""
     if patient_id not in unit.locked_patients:
         await patients_repo.lock(unit.session, patient_id)
         unit.locked_patients.add(patient_id)
@@ -166,9 +193,15 @@ async def add_natural(unit: Unit, row: M, read: type[BaseModel], sent: dict[str,
     try:
         return await add(unit, row, read)
     except IntegrityError:
-        existing = await external(unit, type(row), patient_of(row), getattr(row, "external_id"))  # noqa: B009
+        external_id: str = getattr(row, "external_id")  # noqa: B009 - Record has none
+        existing = await by_external_id(unit.session, type(row), patient_of(row), external_id)
         if existing is None:
             raise
+    if existing.entered_in_error:
+        raise Conflict(
+            "a record with this external_id was entered in error; send a new external_id",
+            existing_id=str(existing.id),
+        )
     if all(getattr(existing, name) == value for name, value in sent.items()):
         unit.audit.status = 200
         unit.touch(resource_type(type(row)), existing.id, patient_of(existing))
@@ -177,11 +210,3 @@ async def add_natural(unit: Unit, row: M, read: type[BaseModel], sent: dict[str,
         "a record with this external_id exists with different content",
         existing_id=str(existing.id),
     )
-
-
-async def external(
-    unit: Unit, model: type[M], patient_id: uuid.UUID, external_id: str | None
-) -> M | None:
-    if external_id is None:
-        return None
-    return await by_external_id(unit.session, model, patient_id, external_id)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.db import WRITE
 from app.repositories import flags
 from app.services import idempotency, status
 from app.services.unit import Unit
@@ -25,6 +26,7 @@ async def reevaluate_all(
     done, after = 0, None
     while True:
         async with sessions() as session, session.begin():
+            await session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
             ids = await flags.patient_ids_after(session, after, batch_size)
             unit = Unit(session=session, actor=SYSTEM_ACTOR, settings=settings)
             for patient_id in ids:

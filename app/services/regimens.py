@@ -55,7 +55,7 @@ async def page(
 async def update(
     unit: Unit, regimen_id: uuid.UUID, body: RegimenUpdate, if_match: int | None
 ) -> Regimen:
-    row = await records.load_live(unit, Regimen, regimen_id)
+    row = await records.load_for_update(unit, Regimen, regimen_id)
     checked = merged(RegimenFields, RegimenRead.model_validate(row), body)
     await _keep_infusions_inside(unit, row, checked.start_date, checked.end_date)
     changes = {

@@ -7,6 +7,7 @@ from app import rules
 from app.metrics import RULES
 from app.models import Patient
 from app.repositories import flags
+from app.repositories.base import get_by_id
 from app.services import clinical_inputs, records
 from app.services.unit import Unit
 
@@ -17,11 +18,11 @@ def today(unit: Unit) -> date:
     return datetime.now(unit.settings.zone).date()
 
 
+RULES_VERSION = rules.RULES_VERSION
+
+
 async def evaluate(unit: Unit, patient_id: uuid.UUID, as_of: date | None) -> rules.PatientStatus:
-    patient = await records.load(unit, Patient, patient_id)
-    unit.touch("patient_status", patient_id, patient_id)
-    day = as_of or today(unit)
-    loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
+    day, loaded = await _records(unit, patient_id, as_of)
     with RULES.labels("status").time():
         return rules.evaluate(loaded, day, unit.settings.rules)
 
@@ -29,12 +30,18 @@ async def evaluate(unit: Unit, patient_id: uuid.UUID, as_of: date | None) -> rul
 async def history(
     unit: Unit, patient_id: uuid.UUID, as_of: date | None
 ) -> tuple[date, list[rules.FlagChange]]:
+    day, loaded = await _records(unit, patient_id, as_of)
+    with RULES.labels("history").time():
+        return day, rules.status_history(loaded, day, unit.settings.rules)
+
+
+async def _records(
+    unit: Unit, patient_id: uuid.UUID, as_of: date | None
+) -> tuple[date, rules.PatientRecords]:
     patient = await records.load(unit, Patient, patient_id)
     unit.touch("patient_status", patient_id, patient_id)
     day = as_of or today(unit)
-    loaded = await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
-    with RULES.labels("history").time():
-        return day, rules.status_history(loaded, day, unit.settings.rules)
+    return day, await clinical_inputs.load(unit.session, patient, day, unit.settings.rules)
 
 
 async def materialise(unit: Unit) -> None:
@@ -46,7 +53,10 @@ async def materialise(unit: Unit) -> None:
 
 
 async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
-    patient = await unit.session.get(Patient, patient_id)
+    """Store one patient's flags as of a date, holding the patient's write lock (so the
+    daily job and live writes never store flags from an older view of the records)."""
+    await records.lock_patient(unit, patient_id)
+    patient = await get_by_id(unit.session, Patient, patient_id)
     if patient is None:
         return
     loaded = await clinical_inputs.load(unit.session, patient, as_of, unit.settings.rules)

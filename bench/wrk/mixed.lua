@@ -1,4 +1,5 @@
--- Modes (TR_BENCH_MODE): bare (the ceiling app), read (one patient), mixed.
+-- Modes (TR_BENCH_MODE): bare (the ceiling app), read (one patient), cohort (patients by
+-- stored flag), mixed.
 -- Mixed EHR workload: 70 % reads (patient, lab list, status), 30 % writes (lab result,
 -- assessment, infusion). Ids come from ids.lua, written by bench/load.py.
 local ids = dofile(os.getenv("TR_BENCH_IDS"))
@@ -32,6 +33,10 @@ end
 function request()
   if mode == "bare" then return wrk.format("GET", "/ping") end
   if mode == "read" then return get("/v1/patients/" .. pick(ids.patients)) end
+  if mode == "cohort" then
+    return get("/v1/patients?flag=" .. pick({"refractory", "steroid_dependent", "remission"})
+      .. "&flag_status=" .. pick({"met", "not_met", "insufficient_data"}) .. "&limit=50")
+  end
   local r = math.random(100)
   local patient = pick(ids.patients)
   if r <= 30 then return get("/v1/patients/" .. patient) end

@@ -2,6 +2,7 @@
 races, versions, and database contention answered 503 (never 500)."""
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.config import Settings
 from app.db import WRITE
 from app.main import create_app
 from app.models import IdempotencyKey
+from app.repositories.base import encode_cursor
 from tests import factories as f
 from tests.conftest import client_with, token
 
@@ -157,3 +159,57 @@ def _reordered(body: dict[str, Any]) -> bytes:
     import json
 
     return json.dumps(dict(reversed(list(body.items()))), indent=2).encode()
+
+
+async def test_concurrent_patches_of_different_fields_both_survive(
+    client: httpx.AsyncClient,
+) -> None:
+    patient = await f.patient(client)
+    regimen = await f.regimen(client, patient["id"])
+    path = f"/v1/regimens/{regimen['id']}"
+    answers = await asyncio.gather(
+        client.patch(path, json={"interval_days": 21}),
+        client.patch(path, json={"dose": {"value": 4, "unit": "mg/kg"}}),
+    )
+    assert {a.status_code for a in answers} == {200}
+    final = (await client.get(path)).json()
+    assert (final["interval_days"], final["dose"]["value"], final["version"]) == (21, 4.0, 3)
+
+
+async def test_unexpected_errors_are_500_problems_without_their_message(
+    migrated: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(migrated)
+
+    secret = "SECRET-" + "PATIENT-VALUE"  # kept out of the source line the frames quote
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError(secret)
+
+    async with client_with(app, None) as client:
+        response = await client.get("/boom")
+    await app.state.engine.dispose()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert secret not in response.text
+    assert secret not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/audit-events", {"from": "0001-01-01T00:00:00+14:00"}),
+        ("/v1/audit-events", {"to": "9999-12-31T23:59:59-14:00"}),
+        (
+            "/v1/patients",
+            {"cursor": encode_cursor("2016-01-01T00:00:00", uuid.UUID(int=0))},  # no offset
+        ),
+    ],
+)
+async def test_extreme_or_crafted_query_values_are_422(
+    client: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
+    response = await client.get(path, params=params)
+    assert response.status_code == 422, response.text

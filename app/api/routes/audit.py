@@ -2,12 +2,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from app.api.deps import AuditUnit, CursorPage
 from app.api.responses import errors, page
 from app.schemas.audit import AuditEventRead
-from app.schemas.common import Page
+from app.schemas.common import Page, QueryTimestamp
 from app.services import audit
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -24,8 +23,8 @@ async def list_audit_events(
     paging: CursorPage,
     patient_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
+    end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:
     """Who read or wrote which patient's data, oldest first (append-only; scope audit:read)."""
     rows, cursor = await audit.page(

@@ -2,13 +2,12 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from app.api.deps import Idempotent, LabWriteUnit, Paging, ReadUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import LabResult
-from app.schemas.common import Page
+from app.schemas.common import Page, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
 
@@ -44,8 +43,8 @@ async def list_lab_results(
     unit: ReadUnit,
     paging: Paging,
     test: Annotated[str | None, Query(max_length=32, description="catalogue key")] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
+    end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:
     """A patient's lab results by collection time; filter by test and time range."""
     rows, cursor = await lab_results.page(unit, patient_id, paging, test, start, end)

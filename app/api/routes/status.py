@@ -3,7 +3,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app import rules
 from app.api.deps import ReadUnit
 from app.api.responses import errors, json_response
 from app.schemas.common import ClinicalDate
@@ -50,5 +49,5 @@ async def get_status_history(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf 
         for c in changes
     ]
     return StatusHistoryRead(
-        patient_id=patient_id, as_of=day, rules_version=rules.RULES_VERSION, items=items
+        patient_id=patient_id, as_of=day, rules_version=status.RULES_VERSION, items=items
     )
