@@ -10,6 +10,7 @@ from fastapi.telemetry import TelemetryConfig
 
 from app import __version__, logs
 from app.api import docs, openapi, problems
+from app.api.deps import WriteTurn
 from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import (
     assessments,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.verifier = TokenVerifier(settings)
+    app.state.write_turn = WriteTurn(settings.is_sqlite)
     app.state.schema_head = schema_head()
     problems.install(app)
     for module in (

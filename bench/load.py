@@ -195,6 +195,8 @@ def main() -> None:
         report(
             "patient read", wrk(port, "read", args.seconds, args.connections, env), ceiling["rps"]
         )
+        cohort = wrk(port, "cohort", args.seconds, args.connections, env)
+        report("cohort by flag", cohort, ceiling["rps"])
         peak = [0.0]
         stop = threading.Event()
 

@@ -67,6 +67,18 @@ def _worker(first: int, last: int, show: bool) -> int:
     return asyncio.run(_seed_range(range(first, last), show))
 
 
+async def _analyze(settings: Settings) -> None:
+    engine = create_engine(settings)
+    async with engine.connect() as conn:
+        if settings.is_sqlite:
+            await conn.exec_driver_sql("ANALYZE")
+        else:
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).exec_driver_sql(
+                "VACUUM ANALYZE"
+            )
+    await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, default=10_000)
@@ -81,6 +93,7 @@ def main() -> None:
     with ProcessPoolExecutor(processes) as pool:
         jobs = [pool.submit(_worker, bounds[i], bounds[i + 1], i == 0) for i in range(processes)]
         records = sum(job.result() for job in jobs)
+    asyncio.run(_analyze(settings))  # fresh statistics, as autovacuum would leave them
     seconds = time.perf_counter() - started
     print(
         f"seeded {args.patients} patients, {records} records in {seconds:.0f} s "

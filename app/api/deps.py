@@ -1,5 +1,6 @@
 """Request dependencies: settings, auth, the unit of work (session + audit), paging, If-Match."""
 
+import asyncio
 import contextlib
 import re
 import uuid
@@ -58,10 +59,12 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
         request: Request, who: Annotated[Principal, Depends(require(*scopes))]
     ) -> AsyncIterator[Unit]:
         factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-        async with factory() as session:
+        turn = request.app.state.write_turn
+        async with factory() as session, contextlib.AsyncExitStack() as held:
             work = Unit(session=session, actor=who.sub, settings=request.app.state.settings)
             try:
                 if writes:
+                    await held.enter_async_context(turn)
                     await session.connection(execution_options=WRITE)
                     await _claim_idempotency_key(request, work)
                 elif _async_commit(work.settings):
@@ -70,8 +73,9 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 if not writes and work.settings.is_sqlite:
                     # SQLite cannot turn a read snapshot into a write while another writer
                     # holds the lock ("database is locked" at once): the read ends, and its
-                    # audit event takes the write lock in its own transaction, waiting its turn.
+                    # audit event takes the write lock in its own transaction, in turn.
                     await session.commit()
+                    await held.enter_async_context(turn)
                     await session.connection(execution_options=WRITE)
                 if work.changed_patients:
                     await status.materialise(work)
@@ -83,6 +87,24 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                 raise
 
     return unit
+
+
+class WriteTurn:
+    """SQLite admits one writer at a time; inside one process, writers queue here in order
+    (an asyncio lock) rather than polling the file lock with back-off sleeps, which gave
+    second-long tails under load. Other processes still wait on the busy timeout. On
+    PostgreSQL it is a no-op: writers of one patient are serialised by a row lock."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self._lock = asyncio.Lock() if sqlite else None
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
 
 # A read's only write is its audit event: on PostgreSQL it need not wait for the WAL flush

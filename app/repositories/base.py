@@ -44,6 +44,7 @@ async def keyset_page(
 
 def encode_cursor(sort_value: Any, key_value: uuid.UUID) -> str:
     text = sort_value.isoformat() if isinstance(sort_value, date) else sort_value
+    text = str(text) if isinstance(text, uuid.UUID) else text
     raw = json.dumps([text, str(key_value)], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

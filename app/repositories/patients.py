@@ -14,13 +14,19 @@ async def get_by_mrn(session: AsyncSession, mrn: str) -> Patient | None:
 
 
 async def page(
-    session: AsyncSession, request: PageRequest, *filters: ColumnElement[bool]
+    session: AsyncSession,
+    request: PageRequest,
+    *filters: ColumnElement[bool],
+    by_id: bool = False,
 ) -> tuple[Sequence[Patient], str | None]:
+    """Oldest registration first; `by_id` orders by id instead, which lets a cohort page
+    walk the (flag, status, patient_id) index and the primary key together and stop after
+    one page (a merge join) instead of sorting every patient with that flag."""
     stmt = select(Patient).where(visible(Patient, request.include_in_error), *filters)
     return await keyset_page(
         session,
         stmt,
-        sort=Patient.created_at,
+        sort=Patient.id if by_id else Patient.created_at,
         key=Patient.id,
         cursor=request.cursor,
         limit=request.limit,

@@ -32,7 +32,7 @@ async def page(
     where = repo.mrn_filter(mrn)
     if cohort is not None:
         where.append(flags.cohort_filter(*cohort))
-    rows, cursor = await repo.page(unit.session, request, *where)
+    rows, cursor = await repo.page(unit.session, request, *where, by_id=cohort is not None)
     if mrn is not None and len(rows) == 1:
         unit.touch("patient", rows[0].id, rows[0].id)  # an mrn lookup names whom it found
     return rows, cursor

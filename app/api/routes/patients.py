@@ -51,7 +51,7 @@ async def list_patients(
 ) -> Any:
     """Patients, oldest registration first; filter by `mrn`, or by a stored current flag
     (`?flag=remission&flag_status=met`: as of each patient's last write or the daily
-    re-evaluation)."""
+    re-evaluation; such cohort pages are ordered by patient id)."""
     rows, cursor = await patients.page(unit, paging, mrn, cohort(flag, flag_status))
     return await KIND.page(unit, rows, cursor)
 
