@@ -3,6 +3,7 @@
 No database, no HTTP, no clock; standard library only. See docs/clinical-rules.md.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from app.rules import activity, refractory, remission, safety, steroids
@@ -41,6 +42,7 @@ __all__ = [
     "DrugFacts",
     "FlagChange",
     "FlagResult",
+    "Flags",
     "Infusion",
     "IntervalCheck",
     "LabResult",
@@ -56,6 +58,7 @@ __all__ = [
     "check_dose",
     "check_interval",
     "evaluate",
+    "evaluate_flags",
     "status_history",
 ]
 
@@ -67,13 +70,32 @@ def evaluate(
     and the settings used. Records entered in error are ignored."""
     settings = settings or RuleSettings()
     visible = records.visible()
+    flags = evaluate_flags(visible, as_of, settings)
     return PatientStatus(
         as_of=as_of,
         rules_version=RULES_VERSION,
         settings=settings.as_dict(),
+        refractory=flags.refractory,
+        steroid_dependent=flags.steroid_dependent,
+        remission=flags.remission,
+        disease_activity=activity.disease_activity(visible, as_of, settings),
+        safety_alerts=safety.safety_alerts(visible, as_of, settings),
+    )
+
+
+@dataclass(frozen=True)
+class Flags:
+    refractory: FlagResult
+    steroid_dependent: FlagResult
+    remission: RemissionResult
+
+
+def evaluate_flags(records: PatientRecords, as_of: date, settings: RuleSettings) -> Flags:
+    """The three flags alone (what is stored after each write), without scores or alerts.
+    Records entered in error are ignored."""
+    visible = records.visible()
+    return Flags(
         refractory=refractory.refractory(visible.regimens, as_of, settings),
         steroid_dependent=steroids.steroid_dependent(visible.regimens, as_of, settings),
         remission=remission.remission(visible, as_of, settings),
-        disease_activity=activity.disease_activity(visible, as_of, settings),
-        safety_alerts=safety.safety_alerts(visible, as_of, settings),
     )

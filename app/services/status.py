@@ -61,7 +61,7 @@ async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
         return
     loaded = await clinical_inputs.load(unit.session, patient, as_of, unit.settings.rules)
     with RULES.labels("materialise").time():
-        result = rules.evaluate(loaded, as_of, unit.settings.rules)
+        result = rules.evaluate_flags(loaded, as_of, unit.settings.rules)
     rows = [
         {
             "patient_id": patient_id,
@@ -69,7 +69,7 @@ async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
             "status": str(getattr(result, name).status),
             "since": result.remission.since if name == "remission" else None,
             "as_of": as_of,
-            "rules_version": result.rules_version,
+            "rules_version": RULES_VERSION,
             "evaluated_at": datetime.now(unit.settings.zone),
         }
         for name in FLAGS
