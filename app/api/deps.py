@@ -11,12 +11,10 @@ import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
 from app.api.problems import is_transient
-from app.config import Settings
 from app.db import WRITE
 from app.errors import DomainError, Replay
 from app.metrics import AUDIT_FAILURES
@@ -67,8 +65,8 @@ def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Uni
                     await held.enter_async_context(turn)
                     await session.connection(execution_options=WRITE)
                     await _claim_idempotency_key(request, work)
-                elif _async_commit(work.settings):
-                    await session.execute(ASYNC_COMMIT)
+                else:
+                    await audit.relax_read_commit(work)
                 yield work
                 if not writes and work.settings.is_sqlite:
                     # SQLite cannot turn a read snapshot into a write while another writer
@@ -105,15 +103,6 @@ class WriteTurn:
     async def __aexit__(self, *_: object) -> None:
         if self._lock is not None:
             self._lock.release()
-
-
-# A read's only write is its audit event: on PostgreSQL it need not wait for the WAL flush
-# (TR_AUDIT_READS_SYNCHRONOUS=true restores that); writes always wait.
-ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
-
-
-def _async_commit(settings: Settings) -> bool:
-    return not settings.is_sqlite and not settings.audit_reads_synchronous
 
 
 async def _claim_idempotency_key(request: Request, work: Unit) -> None:

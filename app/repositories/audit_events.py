@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuditEvent
@@ -37,3 +37,8 @@ async def page(
 async def append(session: AsyncSession, event: dict[str, Any]) -> None:
     """One event, as a plain INSERT (no ORM unit of work: it runs on every request)."""
     await session.execute(insert(AuditEvent).values(event))
+
+
+async def skip_commit_flush(session: AsyncSession) -> None:
+    """PostgreSQL: this transaction's commit returns before its WAL record is flushed."""
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))

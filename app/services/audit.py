@@ -26,3 +26,10 @@ async def page(
 async def append(unit: Unit, event: dict[str, Any]) -> None:
     """Append the request's audit event (no patient data: ids, method, path, outcome)."""
     await repo.append(unit.session, event)
+
+
+async def relax_read_commit(unit: Unit) -> None:
+    """A read's only write is its audit event: on PostgreSQL its commit need not wait for
+    the WAL flush (TR_AUDIT_READS_SYNCHRONOUS=true restores that); writes always wait."""
+    if not unit.settings.is_sqlite and not unit.settings.audit_reads_synchronous:
+        await repo.skip_commit_flush(unit.session)

@@ -6,11 +6,10 @@ from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.metrics import FLAGS
-from app.repositories import flags
+from app.repositories import flags, schema
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READY_TIMEOUT_SECONDS = 3.0
@@ -25,7 +24,7 @@ def schema_head() -> str | None:
 
 async def readiness(engine: AsyncEngine, head: str | None) -> dict[str, Any]:
     try:
-        current = await asyncio.wait_for(_current_revision(engine), READY_TIMEOUT_SECONDS)
+        current = await asyncio.wait_for(schema.current_revision(engine), READY_TIMEOUT_SECONDS)
     except Exception as exc:
         return {
             "status": "unavailable",
@@ -35,15 +34,6 @@ async def readiness(engine: AsyncEngine, head: str | None) -> dict[str, Any]:
         }
     state = "ready" if current == head else "schema_behind"
     return {"status": state, "database": "ok", "schema": current, "expected_schema": head}
-
-
-async def _current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        has_table = await conn.run_sync(lambda c: c.dialect.has_table(c, "alembic_version"))
-        if not has_table:
-            return None
-        revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-        return None if revision is None else str(revision)
 
 
 async def publish_flag_counts(sessions: async_sessionmaker[AsyncSession]) -> None:

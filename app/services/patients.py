@@ -47,9 +47,9 @@ async def update(
     if "birth_date" in changes:
         changes["birth_date"] = checked.birth_date
     if "mrn" in changes and changes["mrn"] != row.mrn:
-        existing = await repo.get_by_mrn(unit.session, changes["mrn"])
-        if existing is not None:
-            raise await _mrn_taken(unit, changes["mrn"])
+        conflict = await _mrn_taken(unit, changes["mrn"])
+        if conflict.extra["existing_id"] is not None:
+            raise conflict
     return await records.change(unit, row, changes, if_match, PatientRead)
 
 
