@@ -27,11 +27,9 @@ from typing import Any
 import httpx
 
 from app.config import Settings, sqlite_path
+from app.schemas.status import FLAG_NAMES, FLAG_STATUSES
 from scripts.load import Load, Sent
 from scripts.serving import Server, admin_token, all_items, migrate
-
-FLAGS = ("refractory", "steroid_dependent", "remission")
-STATUSES = ("met", "not_met", "insufficient_data")
 
 
 class Burst(Load):
@@ -215,15 +213,15 @@ class Trial:
             (flag, status): {
                 p["id"] for p in all_items(self.http, "/v1/patients", flag=flag, flag_status=status)
             }
-            for flag in FLAGS
-            for status in STATUSES
+            for flag in FLAG_NAMES
+            for status in FLAG_STATUSES
         }
         for pid in self.patients:
             fresh = self.http.get(f"/v1/patients/{pid}/status").raise_for_status().json()
-            for flag in FLAGS:
+            for flag in FLAG_NAMES:
                 self.totals["flags"] += 1
                 self.seen[f"{flag}={fresh[flag]['status']}"] += 1
-                stored = [s for s in STATUSES if pid in cohorts[(flag, s)]]
+                stored = [s for s in FLAG_STATUSES if pid in cohorts[(flag, s)]]
                 if stored != [fresh[flag]["status"]]:
                     now = fresh[flag]["status"]
                     self.violations.append(f"{when}: {pid} {flag}: stored {stored}, fresh {now}")

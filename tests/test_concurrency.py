@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.schemas.status import FLAG_NAMES
 from scripts.serving import Server, all_items
 from tests import factories as f
 from tests.conftest import token
@@ -81,6 +82,6 @@ def test_simultaneous_writers_lose_and_duplicate_nothing(served: str, migrated: 
         assert [v["version"] for v in history] == list(range(1, WRITERS + 2))
 
         fresh = http.get(f"/v1/patients/{pid}/status").json()
-        for flag in ("refractory", "steroid_dependent", "remission"):
+        for flag in FLAG_NAMES:
             cohort = all_items(http, "/v1/patients", flag=flag, flag_status=fresh[flag]["status"])
             assert pid in {p["id"] for p in cohort}, flag

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.models import PatientFlag
+from app.schemas.status import FLAG_NAMES, FLAG_STATUSES
 from tests import factories as f
 from tests.conftest import ROOT, client_with, token
 
@@ -61,7 +62,7 @@ async def test_reevaluate_command_refreshes_flags_as_of_a_date(
 
 
 async def _cohort(client: httpx.AsyncClient, mrn: str) -> str:
-    for status in ("met", "not_met", "insufficient_data"):
+    for status in FLAG_STATUSES:
         page = await client.get(
             "/v1/patients", params={"mrn": mrn, "flag": "steroid_dependent", "flag_status": status}
         )
@@ -91,9 +92,7 @@ async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Set
                 )
             ).all()
         }
-    assert stored == {
-        name: fresh[name]["status"] for name in ("refractory", "steroid_dependent", "remission")
-    }
+    assert stored == {name: fresh[name]["status"] for name in FLAG_NAMES}
     assert stored["steroid_dependent"] == "met"
 
 

@@ -1,6 +1,6 @@
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,6 +8,9 @@ from app.schemas.common import ReadModel
 
 FlagStatus = Literal["met", "not_met", "insufficient_data"]
 FlagName = Literal["refractory", "steroid_dependent", "remission"]
+# The one list of the stored flags (patient_flag rows, cohort filters) and their statuses.
+FLAG_NAMES: tuple[FlagName, ...] = get_args(FlagName)
+FLAG_STATUSES: tuple[FlagStatus, ...] = get_args(FlagStatus)
 
 
 class CriterionRead(ReadModel):

@@ -8,10 +8,9 @@ from app.metrics import RULES
 from app.models import Patient
 from app.repositories import flags
 from app.repositories.base import get_by_id
+from app.schemas.status import FLAG_NAMES
 from app.services import clinical_inputs, records
 from app.services.unit import Unit
-
-FLAGS = ("refractory", "steroid_dependent", "remission")
 
 
 def today(unit: Unit) -> date:
@@ -72,6 +71,6 @@ async def refresh(unit: Unit, patient_id: uuid.UUID, as_of: date) -> None:
             "rules_version": RULES_VERSION,
             "evaluated_at": datetime.now(unit.settings.zone),
         }
-        for name in FLAGS
+        for name in FLAG_NAMES
     ]
     await flags.upsert(unit.session, rows)
