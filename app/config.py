@@ -1,5 +1,6 @@
 """Service settings: every knob is an environment variable with the ``TR_`` prefix."""
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -61,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.rules.clinical_timezone)
+
+    def today(self) -> date:
+        """Today's date in the clinical time zone (the default `as_of` of the rules)."""
+        return datetime.now(self.zone).date()
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,5 +1,7 @@
 """Engine and session factory, built from settings (nothing connects at import time)."""
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -61,3 +63,39 @@ def _sqlite_begin(connection: Any) -> None:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Responses are built after commit: keep loaded attributes instead of re-reading them.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class WriteTurn:
+    """SQLite admits one writer at a time; inside one process, writers queue here in order
+    (an asyncio lock) rather than polling the file lock with back-off sleeps, which gave
+    second-long tails under load. Other processes still wait on the busy timeout. On
+    PostgreSQL it is a no-op: writers of one patient are serialised by a row lock."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self._lock = asyncio.Lock() if sqlite else None
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """What a unit of work opens: the engine, its sessions and the process's queue of
+    SQLite writers (one per process, shared by every unit of work in it)."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    turn: WriteTurn
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Database":
+        engine = create_engine(settings)
+        return cls(engine, create_sessionmaker(engine), WriteTurn(settings.is_sqlite))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

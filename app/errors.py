@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class DomainError(Exception):
     status = 400
@@ -47,3 +50,17 @@ class Replay(Exception):
         self.status = status
         self.body = body
         self.location = location
+
+
+# Lock timeout, serialization failure, deadlock, statement cancelled, server shutting down.
+TRANSIENT_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014", "57P01", "57P03"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth a retry: the database unreachable, busy or timing out, not a bad statement."""
+    if isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return exc.connection_invalidated or code in TRANSIENT_SQLSTATES
+    return False

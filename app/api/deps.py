@@ -14,9 +14,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
-from app.api.problems import is_transient
 from app.db import WRITE
-from app.errors import DomainError, Replay
+from app.errors import DomainError, Replay, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
-from app.errors import DomainError, Replay, Unprocessable
+from app.errors import DomainError, Replay, Unprocessable, is_transient
 
 log = logging.getLogger("app.errors")
 PROBLEM = "application/problem+json"
@@ -93,20 +93,6 @@ async def _on_database(_: Request, exc: Exception) -> JSONResponse:
         raise exc  # a real fault: the outermost layer logs it and answers 500
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(503, "the database is busy or unreachable; retry shortly", {"Retry-After": "1"})
-
-
-# Lock timeout, serialization failure, deadlock, statement cancelled, server shutting down.
-TRANSIENT_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014", "57P01", "57P03"})
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth a retry: the database unreachable, busy or timing out, not a bad statement."""
-    if isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError):
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        return exc.connection_invalidated or code in TRANSIENT_SQLSTATES
-    return False
 
 
 def install(app: FastAPI) -> None:
