@@ -6,7 +6,7 @@ import os
 import secrets
 import sys
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from app import cli_migrate
@@ -58,21 +58,20 @@ def main(argv: list[str] | None = None) -> int:
 async def _reevaluate(settings: Settings, as_of: date | None, batch_size: int) -> int:
     from tqdm import tqdm
 
-    from app.db import create_engine, create_sessionmaker
+    from app.db import Database
     from app.services import reevaluation
 
-    engine = create_engine(settings)
-    sessions = create_sessionmaker(engine)
-    day = as_of or datetime.now(settings.zone).date()
+    database = Database.open(settings)
+    day = as_of or settings.today()
     try:
-        total = await reevaluation.count_patients(sessions)
+        total = await reevaluation.count_patients(database, settings)
         with tqdm(total=total, unit="patient", desc=f"re-evaluating as of {day}") as bar:
             done = await reevaluation.reevaluate_all(
-                sessions, settings, day, batch_size, bar.update
+                database, settings, as_of=day, batch_size=batch_size, progress=bar.update
             )
-        purged = await reevaluation.purge_idempotency_keys(sessions, settings)
+        purged = await reevaluation.purge_idempotency_keys(database, settings)
     finally:
-        await engine.dispose()
+        await database.dispose()
     print(f"{done} patients re-evaluated as of {day}; {purged} expired idempotency keys purged")
     return 0
 

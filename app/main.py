@@ -10,7 +10,6 @@ from fastapi.telemetry import TelemetryConfig
 
 from app import __version__, logs
 from app.api import docs, openapi, problems
-from app.api.deps import WriteTurn
 from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import (
     assessments,
@@ -24,7 +23,7 @@ from app.api.routes import (
     status,
 )
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
+from app.db import Database
 from app.security import TokenVerifier
 from app.services.health import schema_head
 
@@ -43,7 +42,7 @@ TELEMETRY_OFF: TelemetryConfig = {
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = create_engine(settings)
+    database = Database.open(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         yield
-        await engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         title="treatment-records",
@@ -70,10 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact={"name": "treatment-records maintainers"},
     )
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.database = database
+    app.state.engine = database.engine
+    app.state.sessionmaker = database.sessions
     app.state.verifier = TokenVerifier(settings)
-    app.state.write_turn = WriteTurn(settings.is_sqlite)
     app.state.schema_head = schema_head()
     problems.install(app)
     for module in (

@@ -17,49 +17,46 @@ from tqdm import tqdm
 
 from app import cli_migrate
 from app.config import Settings
-from app.db import WRITE, create_engine, create_sessionmaker
+from app.db import Database, create_engine
 from app.schemas.assessment import AssessmentCreate
 from app.schemas.infusion import InfusionCreate
 from app.schemas.lab_result import LabResultCreate
 from app.schemas.patient import PatientCreate
 from app.schemas.regimen import RegimenCreate
-from app.services import assessments, infusions, lab_results, patients, regimens, status
-from app.services.unit import Unit
+from app.security import Principal
+from app.services import assessments, infusions, lab_results, patients, regimens
+from app.services.uow import UnitOfWork
 from bench.courses import Course, course
 
-ACTOR = "bench-seed"
+SEEDER = Principal(sub="bench-seed", scopes=frozenset({"admin"}))
 
 
-async def _seed_one(unit: Unit, made: Course) -> int:
-    patient = await patients.create(unit, PatientCreate.model_validate(made.patient))
+async def _seed_one(uow: UnitOfWork, made: Course) -> int:
+    patient = await patients.create(uow, PatientCreate.model_validate(made.patient))
     last = None
     for body in made.regimens:
-        last = await regimens.create(unit, patient.id, RegimenCreate.model_validate(body))
+        last = await regimens.create(uow, patient.id, RegimenCreate.model_validate(body))
     assert last is not None
     for body in made.infusions:
-        await infusions.create(unit, last.id, InfusionCreate.model_validate(body))
+        await infusions.create(uow, last.id, InfusionCreate.model_validate(body))
     for body in made.labs:
-        await lab_results.create(unit, patient.id, LabResultCreate.model_validate(body))
+        await lab_results.create(uow, patient.id, LabResultCreate.model_validate(body))
     for body in made.assessments:
-        await assessments.create(unit, patient.id, AssessmentCreate.model_validate(body))
-    await status.materialise(unit)
+        await assessments.create(uow, patient.id, AssessmentCreate.model_validate(body))
     return 1 + len(made.regimens) + len(made.infusions) + len(made.labs) + len(made.assessments)
 
 
 async def _seed_range(numbers: range, show: bool) -> int:
     settings = Settings()
-    engine = create_engine(settings)
-    sessions = create_sessionmaker(engine)
+    database = Database.open(settings)
     records = 0
     with tqdm(total=len(numbers), unit="patient", disable=not show) as bar:
         for number in numbers:
-            async with sessions() as session:
-                await session.connection(execution_options=WRITE)
-                unit = Unit(session=session, actor=ACTOR, settings=settings)
-                records += await _seed_one(unit, course(number))
-                await session.commit()
+            async with UnitOfWork(database, SEEDER, settings, write=True) as uow:
+                records += await _seed_one(uow, course(number))
+                await uow.commit()  # the stored flags are computed here, once per patient
             bar.update()
-    await engine.dispose()
+    await database.dispose()
     return records
 
 

@@ -1,6 +1,5 @@
 """Request dependencies: settings, auth, the unit of work (session + audit), paging, If-Match."""
 
-import asyncio
 import contextlib
 import re
 import uuid
@@ -11,16 +10,13 @@ import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
-from app.db import WRITE
-from app.errors import DomainError, Replay, is_transient
-from app.metrics import AUDIT_FAILURES
+from app.errors import DomainError, Replay
 from app.repositories.patient_records import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
-from app.services import audit, idempotency, status
-from app.services.unit import Unit
+from app.services import idempotency
+from app.services.uow import Origin, UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
 
@@ -51,108 +47,74 @@ def require(*scopes: str) -> Callable[..., Any]:
     return check
 
 
-def _unit_of_work(*scopes: str, writes: bool) -> Callable[..., AsyncIterator[Unit]]:
-    async def unit(
+def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[UnitOfWork]]:
+    """The request's unit of work, committed before the response is sent; a request that
+    fails is rolled back and audited with the status it is answered with."""
+
+    async def open_uow(
         request: Request, who: Annotated[Principal, Depends(require(*scopes))]
-    ) -> AsyncIterator[Unit]:
-        factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-        turn = request.app.state.write_turn
-        async with factory() as session, contextlib.AsyncExitStack() as held:
-            work = Unit(session=session, actor=who.sub, settings=request.app.state.settings)
-            try:
-                if writes:
-                    await held.enter_async_context(turn)
-                    await session.connection(execution_options=WRITE)
-                    await _claim_idempotency_key(request, work)
-                else:
-                    await audit.relax_read_commit(work)
-                yield work
-                if not writes and work.settings.is_sqlite:
-                    # SQLite cannot turn a read snapshot into a write while another writer
-                    # holds the lock ("database is locked" at once): the read ends, and its
-                    # audit event takes the write lock in its own transaction, in turn.
-                    await session.commit()
-                    await held.enter_async_context(turn)
-                    await session.connection(execution_options=WRITE)
-                if work.changed_patients:
-                    await status.materialise(work)
-                await audit.append(work, _audit_event(request, work, work.audit.status))
-                await session.commit()
-            except Exception as exc:
-                await session.rollback()
-                await _audit_failure(factory, request, work, exc)
-                raise
+    ) -> AsyncIterator[UnitOfWork]:
+        state = request.app.state
+        uow = UnitOfWork(state.database, who, state.settings, write=write, origin=_origin(request))
+        try:
+            async with uow:
+                if write:
+                    await _claim_idempotency_key(request, uow)
+                yield uow
+                await uow.commit()
+        except Exception as exc:
+            if uow.audit.patient_id is None:
+                uow.audit.patient_id = _path_patient(request)
+            await uow.record_failure(_status_of(exc), error=exc)
+            raise
 
-    return unit
+    return open_uow
 
 
-class WriteTurn:
-    """SQLite admits one writer at a time; inside one process, writers queue here in order
-    (an asyncio lock) rather than polling the file lock with back-off sleeps, which gave
-    second-long tails under load. Other processes still wait on the busy timeout. On
-    PostgreSQL it is a no-op: writers of one patient are serialised by a row lock."""
-
-    def __init__(self, sqlite: bool) -> None:
-        self._lock = asyncio.Lock() if sqlite else None
-
-    async def __aenter__(self) -> None:
-        if self._lock is not None:
-            await self._lock.acquire()
-
-    async def __aexit__(self, *_: object) -> None:
-        if self._lock is not None:
-            self._lock.release()
+def _origin(request: Request) -> Origin:
+    return Origin(
+        method=request.method,
+        path=request.url.path,
+        request_id=request.state.request_id,
+        client=request.client.host if request.client else None,
+    )
 
 
-async def _claim_idempotency_key(request: Request, work: Unit) -> None:
+def _status_of(exc: Exception) -> int:
+    """The status the error handlers answer this exception with."""
+    if isinstance(exc, RequestValidationError):
+        return 422
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    return exc.status if isinstance(exc, DomainError | Replay) else 500
+
+
+def _path_patient(request: Request) -> uuid.UUID | None:
+    with contextlib.suppress(KeyError, ValueError):
+        return uuid.UUID(request.path_params["patient_id"])
+    return None
+
+
+async def _claim_idempotency_key(request: Request, uow: UnitOfWork) -> None:
     key = request.headers.get("idempotency-key")
     if key is not None and request.method == "POST":
         digest = idempotency.fingerprint(request.method, request.url.path, await request.body())
-        await idempotency.claim(work, key, digest)
-
-
-async def _audit_failure(
-    factory: async_sessionmaker[AsyncSession], request: Request, work: Unit, exc: Exception
-) -> None:
-    if is_transient(exc):
-        return  # the database is unreachable or busy: a second wait would double the 503's
-    status = exc.status if isinstance(exc, DomainError | Replay) else 500
-    status = 422 if isinstance(exc, RequestValidationError) else getattr(exc, "status_code", status)
-    if work.audit.patient_id is None and "patient_id" in request.path_params:
-        with contextlib.suppress(ValueError):
-            work.audit.patient_id = uuid.UUID(request.path_params["patient_id"])
-    try:
-        async with factory() as session, session.begin():
-            await audit.append(
-                Unit(session=session, actor=work.actor, settings=work.settings),
-                _audit_event(request, work, status),
-            )
-    except Exception:
-        AUDIT_FAILURES.inc()
-
-
-def _audit_event(request: Request, work: Unit, status: int) -> dict[str, Any]:
-    target = work.audit
-    return {
-        "actor": work.actor,
-        "method": request.method,
-        "path": request.url.path[:500],
-        "resource_type": target.resource_type,
-        "resource_id": target.resource_id,
-        "patient_id": target.patient_id,
-        "status": status,
-        "request_id": request.state.request_id,
-        "client": request.client.host if request.client else None,
-    }
+        await idempotency.claim(uow, key, digest)
 
 
 # One transaction per request, committed before the response is sent (scope="function").
-ReadUnit = Annotated[Unit, Depends(_unit_of_work("records:read", writes=False), scope="function")]
-WriteUnit = Annotated[Unit, Depends(_unit_of_work("records:write", writes=True), scope="function")]
-LabWriteUnit = Annotated[
-    Unit, Depends(_unit_of_work("records:write", "labs:write", writes=True), scope="function")
+ReadUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:read", write=False), scope="function")
 ]
-AuditUnit = Annotated[Unit, Depends(_unit_of_work("audit:read", writes=False), scope="function")]
+WriteUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
+]
+LabWriteUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True), scope="function")
+]
+AuditUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("audit:read", write=False), scope="function")
+]
 AnyCaller = Annotated[
     Principal,
     Depends(require("records:read", "records:write", "labs:write", "audit:read")),

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from app.schemas.common import Page, Problem
 from app.services import idempotency
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 
 _PROBLEM_DOC = {
     400: "Malformed request",
@@ -48,10 +48,10 @@ def single(read: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     return json_response(read, status, {**etag, **(headers or {})})
 
 
-def created(unit: Unit, read: BaseModel, location: str) -> Response:
+def created(uow: UnitOfWork, read: BaseModel, location: str) -> Response:
     """201 with Location for a new record; 200 when an identical re-send found the stored one."""
-    idempotency.remember(unit, unit.audit.status, read.model_dump(mode="json"), location)
-    return single(read, unit.audit.status, {"Location": location})
+    idempotency.remember(uow, uow.audit.status, read.model_dump(mode="json"), location)
+    return single(read, uow.audit.status, {"Location": location})
 
 
 def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) -> Response:

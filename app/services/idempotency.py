@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import Replay, Unprocessable
 from app.models import IdempotencyKey
 from app.repositories import idempotency_keys as repo
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 
 MAX_KEY_LENGTH = 255
 
@@ -47,60 +47,60 @@ def check_key(key: str) -> None:
         )
 
 
-async def claim(unit: Unit, key: str, request_hash: str) -> None:
+async def claim(uow: UnitOfWork, key: str, request_hash: str) -> None:
     """Take the key for this request, or raise Replay with the answer it already got."""
     check_key(key)
-    existing = await _live(unit, key)
+    existing = await _live(uow, key)
     if existing is None:
-        row = IdempotencyKey(actor=unit.actor, key=key, request_hash=request_hash)
+        row = IdempotencyKey(actor=uow.actor, key=key, request_hash=request_hash)
         try:
-            async with unit.session.begin_nested():
-                unit.session.add(row)
-                await unit.session.flush()
-            unit.idempotency_key = row
+            async with uow.session.begin_nested():
+                uow.session.add(row)
+                await uow.session.flush()
+            uow.idempotency_key = row
             return
         except IntegrityError:
-            existing = await _live(unit, key)  # a concurrent request committed it first
+            existing = await _live(uow, key)  # a concurrent request committed it first
             if existing is None:
                 raise
-    _replay(unit, existing, request_hash)
+    _replay(uow, existing, request_hash)
 
 
-def remember(unit: Unit, status: int, body: dict[str, Any], location: str | None) -> None:
+def remember(uow: UnitOfWork, status: int, body: dict[str, Any], location: str | None) -> None:
     """Store the answer with the key (committed with the record it describes)."""
-    row = unit.idempotency_key
+    row = uow.idempotency_key
     if row is not None:
         row.status, row.response_body, row.location = status, body, location
-        row.resource_type = unit.audit.resource_type
-        row.resource_id = unit.audit.resource_id
-        row.patient_id = unit.audit.patient_id
+        row.resource_type = uow.audit.resource_type
+        row.resource_id = uow.audit.resource_id
+        row.patient_id = uow.audit.patient_id
 
 
-async def purge(unit: Unit, now: datetime) -> int:
-    return await repo.purge(unit.session, now - _retention(unit))
+async def purge(uow: UnitOfWork, now: datetime) -> int:
+    return await repo.purge(uow.session, now - _retention(uow))
 
 
-async def _live(unit: Unit, key: str) -> IdempotencyKey | None:
-    row = await repo.get(unit.session, unit.actor, key)
-    if row is not None and row.created_at < datetime.now(UTC) - _retention(unit):
+async def _live(uow: UnitOfWork, key: str) -> IdempotencyKey | None:
+    row = await repo.get(uow.session, uow.actor, key)
+    if row is not None and row.created_at < datetime.now(UTC) - _retention(uow):
         # Expired: the key may be used afresh (a plain DELETE: a racing twin deletes nothing).
-        await repo.forget(unit.session, unit.actor, key)
-        unit.session.expunge(row)
+        await repo.forget(uow.session, uow.actor, key)
+        uow.session.expunge(row)
         return None
     return row
 
 
-def _replay(unit: Unit, row: IdempotencyKey, request_hash: str) -> None:
+def _replay(uow: UnitOfWork, row: IdempotencyKey, request_hash: str) -> None:
     if row.request_hash != request_hash or row.status is None or row.response_body is None:
         raise Unprocessable(
             "this Idempotency-Key was used with a different request",
             loc=("header", "Idempotency-Key"),
         )
-    unit.audit.resource_type = row.resource_type
-    unit.audit.resource_id = row.resource_id
-    unit.audit.patient_id = row.patient_id
+    uow.audit.resource_type = row.resource_type
+    uow.audit.resource_id = row.resource_id
+    uow.audit.patient_id = row.patient_id
     raise Replay(row.status, row.response_body, row.location)
 
 
-def _retention(unit: Unit) -> timedelta:
-    return timedelta(hours=unit.settings.idempotency_retention_hours)
+def _retention(uow: UnitOfWork) -> timedelta:
+    return timedelta(hours=uow.settings.idempotency_retention_hours)

@@ -9,15 +9,15 @@ from app.models import Infusion
 from app.repositories import clinical
 from app.schemas.infusion import InfusionRead, InfusionRecord
 from app.services import clinical_inputs
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 
 
-async def present(unit: Unit, rows: Sequence[Infusion]) -> list[InfusionRead]:
+async def present(uow: UnitOfWork, rows: Sequence[Infusion]) -> list[InfusionRead]:
     """The infusions with their checks; one query per input kind, whatever the count."""
     if not rows:
         return []
     patient_id: uuid.UUID = rows[0].patient_id
-    session, settings = unit.session, unit.settings.rules
+    session, settings = uow.session, uow.settings.rules
     regimens = {
         r.id: clinical_inputs.regimen(r)
         for r in await clinical.regimen_rows(session, {row.regimen_id for row in rows})

@@ -9,7 +9,7 @@ from app.repositories import patient_records as repo
 from app.repositories.patient_records import PageRequest
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import records
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 
 
 def resolve_test(key: str | None, loinc: str | None, where: str = "body") -> catalog.LabTest:
@@ -54,8 +54,8 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     return round(body.value * factor, 10), test.canonical_unit
 
 
-async def create(unit: Unit, patient_id: uuid.UUID, body: LabResultCreate) -> LabResult:
-    await records.parent(unit, Patient, patient_id, LabResult)
+async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> LabResult:
+    await records.parent(uow, Patient, patient_id, LabResult)
     test = resolve_test(body.test, body.loinc)
     canonical_value, canonical_unit = _canonical(test, body)
     rng = body.reference_range
@@ -76,18 +76,18 @@ async def create(unit: Unit, patient_id: uuid.UUID, body: LabResultCreate) -> La
         canonical_unit=canonical_unit,
         **fields,
     )
-    return await records.add_natural(unit, row, LabResultRead, fields)
+    return await records.add_natural(uow, row, LabResultRead, fields)
 
 
 async def page(
-    unit: Unit,
+    uow: UnitOfWork,
     patient_id: uuid.UUID,
     request: PageRequest,
     test: str | None,
     start: datetime | None,
     end: datetime | None,
 ) -> tuple[Sequence[LabResult], str | None]:
-    await records.parent(unit, Patient, patient_id, LabResult)
+    await records.parent(uow, Patient, patient_id, LabResult)
     key = resolve_test(test, None, where="query").key if test is not None else None
     filters = repo.lab_filters(key, start, end)
-    return await repo.page_for_patient(unit.session, LabResult, patient_id, request, *filters)
+    return await repo.page_for_patient(uow.session, LabResult, patient_id, request, *filters)

@@ -4,20 +4,19 @@ expiring, a 180-day run completing) are refreshed for every patient, batch by ba
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from app.config import Settings
-from app.db import WRITE
+from app.db import Database
 from app.repositories import flags
 from app.services import idempotency, status
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork, system_caller
 
-SYSTEM_ACTOR = "system:reevaluate"
+JOB = system_caller("reevaluate")
 
 
 async def reevaluate_all(
-    sessions: async_sessionmaker[AsyncSession],
+    database: Database,
     settings: Settings,
+    *,
     as_of: date,
     batch_size: int,
     progress: Callable[[int], None],
@@ -25,12 +24,11 @@ async def reevaluate_all(
     """Each batch commits on its own, so a long run holds no long transaction."""
     done, after = 0, None
     while True:
-        async with sessions() as session, session.begin():
-            await session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
-            ids = await flags.patient_ids_after(session, after, batch_size)
-            unit = Unit(session=session, actor=SYSTEM_ACTOR, settings=settings)
+        async with UnitOfWork(database, JOB, settings, write=True) as uow:
+            ids = await flags.patient_ids_after(uow.session, after, batch_size)
             for patient_id in ids:
-                await status.refresh(unit, patient_id, as_of)
+                await status.refresh(uow, patient_id, as_of)
+            await uow.commit()
         if not ids:
             return done
         done += len(ids)
@@ -38,15 +36,14 @@ async def reevaluate_all(
         progress(len(ids))
 
 
-async def purge_idempotency_keys(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings
-) -> int:
+async def purge_idempotency_keys(database: Database, settings: Settings) -> int:
     """Forget Idempotency-Keys past their retention (part of the daily job)."""
-    async with sessions() as session, session.begin():
-        unit = Unit(session=session, actor=SYSTEM_ACTOR, settings=settings)
-        return await idempotency.purge(unit, datetime.now(UTC))
+    async with UnitOfWork(database, JOB, settings, write=True) as uow:
+        purged = await idempotency.purge(uow, datetime.now(UTC))
+        await uow.commit()
+    return purged
 
 
-async def count_patients(sessions: async_sessionmaker[AsyncSession]) -> int:
-    async with sessions() as session:
-        return await flags.count_live_patients(session)
+async def count_patients(database: Database, settings: Settings) -> int:
+    async with UnitOfWork(database, JOB, settings) as uow:
+        return await flags.count_live_patients(uow.session)

@@ -9,7 +9,7 @@ from app.repositories import patient_records as repo
 from app.repositories.patient_records import PageRequest
 from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRead, RegimenUpdate
 from app.services import records
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 from app.services.validation import merged
 
 
@@ -28,8 +28,8 @@ def check_drug(drug_code: str, route: str) -> catalog.Drug:
     return drug
 
 
-async def create(unit: Unit, patient_id: uuid.UUID, body: RegimenCreate) -> Regimen:
-    await records.parent(unit, Patient, patient_id, Regimen)
+async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate) -> Regimen:
+    await records.parent(uow, Patient, patient_id, Regimen)
     check_drug(body.drug, body.route)
     row = Regimen(
         patient_id=patient_id,
@@ -42,22 +42,22 @@ async def create(unit: Unit, patient_id: uuid.UUID, body: RegimenCreate) -> Regi
         end_date=body.end_date,
         discontinuation_reason=body.discontinuation_reason,
     )
-    return await records.add(unit, row, RegimenRead)
+    return await records.add(uow, row, RegimenRead)
 
 
 async def page(
-    unit: Unit, patient_id: uuid.UUID, request: PageRequest
+    uow: UnitOfWork, patient_id: uuid.UUID, request: PageRequest
 ) -> tuple[Sequence[Regimen], str | None]:
-    await records.parent(unit, Patient, patient_id, Regimen)
-    return await repo.page_for_patient(unit.session, Regimen, patient_id, request)
+    await records.parent(uow, Patient, patient_id, Regimen)
+    return await repo.page_for_patient(uow.session, Regimen, patient_id, request)
 
 
 async def update(
-    unit: Unit, regimen_id: uuid.UUID, body: RegimenUpdate, if_match: int | None
+    uow: UnitOfWork, regimen_id: uuid.UUID, body: RegimenUpdate, if_match: int | None
 ) -> Regimen:
-    row = await records.load_for_update(unit, Regimen, regimen_id)
+    row = await records.load_for_update(uow, Regimen, regimen_id)
     checked = merged(RegimenFields, RegimenRead.model_validate(row), body)
-    await _keep_infusions_inside(unit, row, checked.start_date, checked.end_date)
+    await _keep_infusions_inside(uow, row, checked.start_date, checked.end_date)
     changes = {
         "dose_value": checked.dose.value,
         "dose_unit": checked.dose.unit,
@@ -66,12 +66,14 @@ async def update(
         "end_date": checked.end_date,
         "discontinuation_reason": checked.discontinuation_reason,
     }
-    return await records.change(unit, row, changes, if_match, RegimenRead)
+    return await records.change(uow, row, changes, if_match, RegimenRead)
 
 
-async def _keep_infusions_inside(unit: Unit, row: Regimen, start: date, end: date | None) -> None:
-    first, last = await repo.infusion_window(unit.session, row.id)
-    zone = unit.settings.zone
+async def _keep_infusions_inside(
+    uow: UnitOfWork, row: Regimen, start: date, end: date | None
+) -> None:
+    first, last = await repo.infusion_window(uow.session, row.id)
+    zone = uow.settings.zone
     if first is not None and first.astimezone(zone).date() < start:
         raise Unprocessable(
             "start_date would leave recorded infusions before the regimen",

@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Assessment
@@ -25,11 +25,11 @@ router = APIRouter(prefix="/v1", tags=["assessments"])
     operation_id="createAssessment",
     responses=errors(404),
 )
-async def create_assessment(patient_id: uuid.UUID, body: AssessmentCreate, unit: WriteUnit) -> Any:
+async def create_assessment(patient_id: uuid.UUID, body: AssessmentCreate, uow: WriteUoW) -> Any:
     """Record a clinical assessment (joint counts, globals, power Doppler, weight)."""
-    row = await assessments.create(unit, patient_id, body)
+    row = await assessments.create(uow, patient_id, body)
     read = AssessmentRead.model_validate(row)
-    return created(unit, read, f"/v1/assessments/{row.id}")
+    return created(uow, read, f"/v1/assessments/{row.id}")
 
 
 @router.get(
@@ -38,10 +38,10 @@ async def create_assessment(patient_id: uuid.UUID, body: AssessmentCreate, unit:
     operation_id="listAssessments",
     responses=errors(404),
 )
-async def list_assessments(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
+async def list_assessments(patient_id: uuid.UUID, uow: ReadUoW, paging: Paging) -> Any:
     """A patient's assessments, oldest first."""
-    rows, cursor = await assessments.page(unit, patient_id, paging)
-    return await KIND.page(unit, rows, cursor)
+    rows, cursor = await assessments.page(uow, patient_id, paging)
+    return await KIND.page(uow, rows, cursor)
 
 
 add_record_routes(router, KIND, update=(AssessmentUpdate, assessments.update))

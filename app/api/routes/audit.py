@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import AuditUnit, CursorPage
+from app.api.deps import AuditUoW, CursorPage
 from app.api.responses import errors, page
 from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page, QueryTimestamp
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["audit"])
     responses=errors(),
 )
 async def list_audit_events(
-    unit: AuditUnit,
+    uow: AuditUoW,
     paging: CursorPage,
     patient_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
@@ -28,7 +28,7 @@ async def list_audit_events(
 ) -> Any:
     """Who read or wrote which patient's data, oldest first (append-only; scope audit:read)."""
     rows, cursor = await audit.page(
-        unit,
+        uow,
         patient_id=patient_id,
         actor=actor,
         start=start,

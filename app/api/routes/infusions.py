@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Infusion
@@ -30,12 +30,12 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
     operation_id="createInfusion",
     responses=errors(404, 409),
 )
-async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, unit: WriteUnit) -> Any:
+async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, uow: WriteUoW) -> Any:
     """Record an infusion of an IV regimen, inside the regimen's dates; the answer carries
     its dose and interval checks."""
-    row = await infusions.create(unit, regimen_id, body)
-    shown = (await KIND.show(unit, [row]))[0]
-    return created(unit, shown, f"/v1/infusions/{row.id}")
+    row = await infusions.create(uow, regimen_id, body)
+    shown = (await KIND.show(uow, [row]))[0]
+    return created(uow, shown, f"/v1/infusions/{row.id}")
 
 
 @router.get(
@@ -44,10 +44,10 @@ async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, unit: Wri
     operation_id="listInfusions",
     responses=errors(404),
 )
-async def list_infusions(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
+async def list_infusions(patient_id: uuid.UUID, uow: ReadUoW, paging: Paging) -> Any:
     """A patient's infusions, oldest first, each with its dose and interval checks."""
-    rows, cursor = await infusions.page(unit, patient_id, paging)
-    return await KIND.page(unit, rows, cursor)
+    rows, cursor = await infusions.page(uow, patient_id, paging)
+    return await KIND.page(uow, rows, cursor)
 
 
 add_record_routes(router, KIND, update=(InfusionUpdate, infusions.update))

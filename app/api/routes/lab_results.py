@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import Idempotent, LabWriteUnit, Paging, ReadUnit
+from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import LabResult
@@ -23,13 +23,11 @@ router = APIRouter(prefix="/v1", tags=["lab results"])
     operation_id="createLabResult",
     responses=errors(404, 409),
 )
-async def create_lab_result(
-    patient_id: uuid.UUID, body: LabResultCreate, unit: LabWriteUnit
-) -> Any:
-    """Record a lab result; the unit is converted to the test's canonical unit."""
-    row = await lab_results.create(unit, patient_id, body)
+async def create_lab_result(patient_id: uuid.UUID, body: LabResultCreate, uow: LabWriteUoW) -> Any:
+    """Record a lab result; the uow is converted to the test's canonical uow."""
+    row = await lab_results.create(uow, patient_id, body)
     read = LabResultRead.model_validate(row)
-    return created(unit, read, f"/v1/lab-results/{row.id}")
+    return created(uow, read, f"/v1/lab-results/{row.id}")
 
 
 @router.get(
@@ -40,15 +38,15 @@ async def create_lab_result(
 )
 async def list_lab_results(
     patient_id: uuid.UUID,
-    unit: ReadUnit,
+    uow: ReadUoW,
     paging: Paging,
     test: Annotated[str | None, Query(max_length=32, description="catalogue key")] = None,
     start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
     end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:
     """A patient's lab results by collection time; filter by test and time range."""
-    rows, cursor = await lab_results.page(unit, patient_id, paging, test, start, end)
-    return await KIND.page(unit, rows, cursor)
+    rows, cursor = await lab_results.page(uow, patient_id, paging, test, start, end)
+    return await KIND.page(uow, rows, cursor)
 
 
 add_record_routes(router, KIND)

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.errors import Unprocessable
@@ -33,17 +33,17 @@ def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
     operation_id="createPatient",
     responses=errors(409),
 )
-async def create_patient(body: PatientCreate, unit: WriteUnit) -> Any:
+async def create_patient(body: PatientCreate, uow: WriteUoW) -> Any:
     """Register a patient; `mrn` is unique."""
-    row = await patients.create(unit, body)
-    return created(unit, PatientRead.model_validate(row), f"/v1/patients/{row.id}")
+    row = await patients.create(uow, body)
+    return created(uow, PatientRead.model_validate(row), f"/v1/patients/{row.id}")
 
 
 @router.get(
     "/patients", response_model=Page[PatientRead], operation_id="listPatients", responses=errors()
 )
 async def list_patients(
-    unit: ReadUnit,
+    uow: ReadUoW,
     paging: Paging,
     mrn: Annotated[str | None, Query(max_length=64)] = None,
     flag: Annotated[FlagName | None, Query(description="cohort: a stored flag ...")] = None,
@@ -52,8 +52,8 @@ async def list_patients(
     """Patients, oldest registration first; filter by `mrn`, or by a stored current flag
     (`?flag=remission&flag_status=met`: as of each patient's last write or the daily
     re-evaluation; such cohort pages are ordered by patient id)."""
-    rows, cursor = await patients.page(unit, paging, mrn, cohort(flag, flag_status))
-    return await KIND.page(unit, rows, cursor)
+    rows, cursor = await patients.page(uow, paging, mrn, cohort(flag, flag_status))
+    return await KIND.page(uow, rows, cursor)
 
 
 add_record_routes(router, KIND, update=(PatientUpdate, patients.update))

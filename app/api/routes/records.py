@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from app.api.deps import IfMatch, ReadUnit, WriteUnit
+from app.api.deps import IfMatch, ReadUoW, WriteUoW
 from app.api.responses import errors, page, single
 from app.models.base import Record
 from app.schemas.history import History, VersionRead
 from app.services import records
-from app.services.unit import Unit
+from app.services.uow import UnitOfWork
 
-Updater = Callable[[Unit, uuid.UUID, Any, int | None], Awaitable[Any]]
-Presenter = Callable[[Unit, Sequence[Any]], Awaitable[Sequence[BaseModel]]]
+Updater = Callable[[UnitOfWork, uuid.UUID, Any, int | None], Awaitable[Any]]
+Presenter = Callable[[UnitOfWork, Sequence[Any]], Awaitable[Sequence[BaseModel]]]
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class RecordType:
     def snapshot(self) -> type[BaseModel]:
         return self.stored or self.read
 
-    async def show(self, unit: Unit, rows: Sequence[Any]) -> list[BaseModel]:
+    async def show(self, uow: UnitOfWork, rows: Sequence[Any]) -> list[BaseModel]:
         if self.presenter is not None:
-            return list(await self.presenter(unit, rows))
+            return list(await self.presenter(uow, rows))
         return [self.read.model_validate(row) for row in rows]
 
-    async def page(self, unit: Unit, rows: Sequence[Any], cursor: str | None) -> Response:
-        return page(self.read, await self.show(unit, rows), cursor)
+    async def page(self, uow: UnitOfWork, rows: Sequence[Any], cursor: str | None) -> Response:
+        return page(self.read, await self.show(uow, rows), cursor)
 
 
 def add_record_routes(
@@ -58,9 +58,9 @@ def add_record_routes(
         responses=errors(404),
         summary=f"Read one {label}, entered-in-error ones included",
     )
-    async def get_one(record_id: uuid.UUID, unit: ReadUnit) -> Any:
-        row = await records.load(unit, kind.model, record_id)
-        return single((await kind.show(unit, [row]))[0])
+    async def get_one(record_id: uuid.UUID, uow: ReadUoW) -> Any:
+        row = await records.load(uow, kind.model, record_id)
+        return single((await kind.show(uow, [row]))[0])
 
     @router.delete(
         path,
@@ -69,9 +69,9 @@ def add_record_routes(
         responses=errors(404, 412, 400),
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
     )
-    async def delete_one(record_id: uuid.UUID, unit: WriteUnit, version: IfMatch) -> Any:
-        row = await records.enter_in_error(unit, kind.model, record_id, version, kind.snapshot)
-        return single((await kind.show(unit, [row]))[0])
+    async def delete_one(record_id: uuid.UUID, uow: WriteUoW, version: IfMatch) -> Any:
+        row = await records.enter_in_error(uow, kind.model, record_id, version, kind.snapshot)
+        return single((await kind.show(uow, [row]))[0])
 
     @router.get(
         f"{path}/history",
@@ -80,8 +80,8 @@ def add_record_routes(
         responses=errors(404),
         summary=f"Every version of a {label}, oldest first",
     )
-    async def history(record_id: uuid.UUID, unit: ReadUnit) -> History:
-        rows = await records.history(unit, kind.model, record_id)
+    async def history(record_id: uuid.UUID, uow: ReadUoW) -> History:
+        rows = await records.history(uow, kind.model, record_id)
         return History(items=[VersionRead.model_validate(r) for r in rows])
 
     if update is not None:
@@ -107,8 +107,8 @@ def _add_patch(
     async def patch_one(
         record_id: uuid.UUID,
         body: body_type,  # type: ignore[valid-type]
-        unit: WriteUnit,
+        uow: WriteUoW,
         version: IfMatch,
     ) -> Any:
-        row = await updater(unit, record_id, body, version)
-        return single((await kind.show(unit, [row]))[0])
+        row = await updater(uow, record_id, body, version)
+        return single((await kind.show(uow, [row]))[0])

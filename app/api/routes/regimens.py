@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Idempotent, Paging, ReadUnit, WriteUnit
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import Regimen
@@ -23,10 +23,10 @@ router = APIRouter(prefix="/v1", tags=["regimens"])
     operation_id="createRegimen",
     responses=errors(404),
 )
-async def create_regimen(patient_id: uuid.UUID, body: RegimenCreate, unit: WriteUnit) -> Any:
+async def create_regimen(patient_id: uuid.UUID, body: RegimenCreate, uow: WriteUoW) -> Any:
     """Start a drug regimen; the drug must be in the catalogue."""
-    row = await regimens.create(unit, patient_id, body)
-    return created(unit, RegimenRead.model_validate(row), f"/v1/regimens/{row.id}")
+    row = await regimens.create(uow, patient_id, body)
+    return created(uow, RegimenRead.model_validate(row), f"/v1/regimens/{row.id}")
 
 
 @router.get(
@@ -35,10 +35,10 @@ async def create_regimen(patient_id: uuid.UUID, body: RegimenCreate, unit: Write
     operation_id="listRegimens",
     responses=errors(404),
 )
-async def list_regimens(patient_id: uuid.UUID, unit: ReadUnit, paging: Paging) -> Any:
+async def list_regimens(patient_id: uuid.UUID, uow: ReadUoW, paging: Paging) -> Any:
     """A patient's regimens by start date."""
-    rows, cursor = await regimens.page(unit, patient_id, paging)
-    return await KIND.page(unit, rows, cursor)
+    rows, cursor = await regimens.page(uow, patient_id, paging)
+    return await KIND.page(uow, rows, cursor)
 
 
 add_record_routes(router, KIND, update=(RegimenUpdate, regimens.update))

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import ReadUnit
+from app.api.deps import ReadUoW
 from app.api.responses import errors, json_response
 from app.schemas.common import ClinicalDate
 from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
@@ -22,10 +22,10 @@ AsOf = Annotated[
     operation_id="getPatientStatus",
     responses=errors(404),
 )
-async def get_status(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) -> Any:
+async def get_status(patient_id: uuid.UUID, uow: ReadUoW, as_of: AsOf = None) -> Any:
     """Refractory, steroid dependence, remission, disease activity and safety alerts as of
     a date, each with the criteria and the records behind them."""
-    result = await status.evaluate(unit, patient_id, as_of)
+    result = await status.evaluate(uow, patient_id, as_of)
     return json_response(StatusRead.model_validate({**vars(result), "patient_id": patient_id}))
 
 
@@ -35,10 +35,10 @@ async def get_status(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) 
     operation_id="getPatientStatusHistory",
     responses=errors(404),
 )
-async def get_status_history(patient_id: uuid.UUID, unit: ReadUnit, as_of: AsOf = None) -> Any:
+async def get_status_history(patient_id: uuid.UUID, uow: ReadUoW, as_of: AsOf = None) -> Any:
     """Every change of every flag up to `as_of`, oldest first (`from` is null the first
     time a flag is evaluated)."""
-    day, changes = await status.history(unit, patient_id, as_of)
+    day, changes = await status.history(uow, patient_id, as_of)
     items = [
         FlagChangeRead(
             flag=c.flag,

@@ -1,0 +1,202 @@
+"""The unit of work: one transaction with its caller, the patients it locked and changed, its
+audit record and its Idempotency-Key, committed or rolled back as one.
+
+Every entry point opens it the same way (HTTP requests, CLI jobs, the benchmarks' seed):
+
+    async with UnitOfWork(database, caller, settings, write=True) as uow:
+        ...                      # services, given the uow
+        await uow.commit()       # leaving the block without it rolls back
+
+It is the only module of app/services that calls the session; services reach the database
+through repositories, handing them `uow.session`.
+"""
+
+import uuid
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import WRITE, Database
+from app.errors import is_transient
+from app.metrics import AUDIT_FAILURES
+from app.models import IdempotencyKey
+from app.repositories import audit_events, patients
+from app.security import Principal
+from app.services import stored_flags
+
+
+def system_caller(job: str) -> Principal:
+    """The caller of a command-line job (it appears as the actor of what the job writes)."""
+    return Principal(sub=f"system:{job}", scopes=frozenset({"admin"}))
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The request a unit of work serves, as its audit event names it (no patient data)."""
+
+    method: str
+    path: str
+    request_id: str
+    client: str | None
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    """What the request touched and how it ended (the API sets the status it answers)."""
+
+    resource_type: str | None = None
+    resource_id: uuid.UUID | None = None
+    patient_id: uuid.UUID | None = None
+    status: int = 200
+
+    def touch(
+        self,
+        resource_type: str,
+        resource_id: uuid.UUID | None = None,
+        patient_id: uuid.UUID | None = None,
+    ) -> None:
+        self.resource_type = resource_type
+        self.resource_id = resource_id or self.resource_id
+        self.patient_id = patient_id or self.patient_id
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The answer an Idempotency-Key already got: given again, nothing is run again."""
+
+    status: int
+    body: dict[str, Any]
+    location: str | None
+
+
+class UnitOfWork:
+    """`write=True`: a writer from the start (SQLite: the process's write turn, then
+    BEGIN IMMEDIATE). A reader commits its read first on SQLite and only then takes the
+    turn for its audit event. `origin`: the request whose audit event is appended at
+    commit (command-line jobs have none and write no audit event)."""
+
+    def __init__(
+        self,
+        database: Database,
+        caller: Principal,
+        settings: Settings,
+        *,
+        write: bool = False,
+        origin: Origin | None = None,
+    ) -> None:
+        self.caller = caller
+        self.settings = settings
+        self.audit = AuditRecord()
+        # Patients whose records this unit wrote: their stored flags are refreshed at commit.
+        self.changed_patients: set[uuid.UUID] = set()
+        self.locked_patients: set[uuid.UUID] = set()
+        # The Idempotency-Key claimed (its answer is stored with it before commit), or the
+        # answer it already had (then the request is answered with that and runs nothing).
+        self.idempotency_key: IdempotencyKey | None = None
+        self.replay: StoredAnswer | None = None
+        self._database = database
+        self._write = write
+        self._origin = origin
+        self._held = AsyncExitStack()
+        self._session: AsyncSession | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open (use `async with`)")
+        return self._session
+
+    @property
+    def actor(self) -> str:
+        return self.caller.sub
+
+    async def __aenter__(self) -> Self:
+        self._session = await self._held.enter_async_context(self._database.sessions())
+        try:
+            if self._write:
+                await self._take_write_turn()
+            elif not self.settings.is_sqlite and not self.settings.audit_reads_synchronous:
+                # A read's only write is its audit event: on PostgreSQL its commit need not
+                # wait for the WAL flush (TR_AUDIT_READS_SYNCHRONOUS=true restores that).
+                await audit_events.skip_commit_flush(self._session)
+        except BaseException:
+            await self._held.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self._held.aclose()  # the write turn first, then the session
+            self._session = None
+
+    async def commit(self) -> None:
+        """Flush, store the flags of the changed patients, append the audit event, commit."""
+        session = self.session
+        if not self._write and self.settings.is_sqlite and self._origin is not None:
+            # SQLite cannot turn a read snapshot into a write while another writer holds the
+            # lock ("database is locked" at once): the read ends, and its audit event takes
+            # the write lock in its own transaction, in turn.
+            await session.commit()
+            await self._take_write_turn()
+        await session.flush()  # the batched inserts first: the rules must see them
+        for patient_id in sorted(self.changed_patients):
+            await self.lock_patient(patient_id)
+            await stored_flags.store(session, patient_id, self.settings.today(), self.settings)
+        self.changed_patients.clear()
+        if self._origin is not None:
+            await audit_events.append(session, self._event(self._origin))
+        await session.commit()
+        self._committed = True
+
+    async def lock_patient(self, patient_id: uuid.UUID) -> None:
+        """One writer per patient at a time (until commit), so the flags stored at commit see
+        every record, and a change is merged into, and If-Match judged on, the latest state."""
+        if patient_id not in self.locked_patients:
+            await patients.lock(self.session, patient_id)
+            self.locked_patients.add(patient_id)
+
+    async def record_failure(self, status: int, *, error: BaseException) -> None:
+        """After a failed block: the refused or failed request is audited all the same, in a
+        short transaction of its own. Not when the database is busy or unreachable (a second
+        wait would double the 503's); a failure to audit is counted, never raised."""
+        if self._origin is None or is_transient(error):
+            return
+        try:
+            async with UnitOfWork(
+                self._database, self.caller, self.settings, write=True, origin=self._origin
+            ) as failure:
+                failure.audit = replace(self.audit, status=status)
+                await failure.commit()
+        except Exception:
+            AUDIT_FAILURES.inc()
+
+    async def _take_write_turn(self) -> None:
+        await self._held.enter_async_context(self._database.turn)
+        await self.session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
+
+    def _event(self, origin: Origin) -> dict[str, Any]:
+        target = self.audit
+        return {
+            "actor": self.actor,
+            "method": origin.method,
+            "path": origin.path[:500],
+            "resource_type": target.resource_type,
+            "resource_id": target.resource_id,
+            "patient_id": target.patient_id,
+            "status": target.status,
+            "request_id": origin.request_id,
+            "client": origin.client,
+        }
