@@ -42,6 +42,13 @@ class Unprocessable(DomainError):
         self.loc = loc
 
 
+class InvalidCursor(DomainError):
+    """A paging cursor this service did not issue (or one altered on the way back)."""
+
+    status = 422
+    title = "Unprocessable content"
+
+
 class Replay(Exception):
     """A repeated Idempotency-Key with the same request: answer what the first one got."""
 

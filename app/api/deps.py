@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from app.errors import DomainError, Replay
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
 from app.services import idempotency
 from app.services.uow import Origin, UnitOfWork

@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
-from app.errors import DomainError, Replay, Unprocessable, is_transient
+from app.errors import DomainError, InvalidCursor, Replay, Unprocessable, is_transient
 
 log = logging.getLogger("app.errors")
 PROBLEM = "application/problem+json"
@@ -65,6 +65,12 @@ async def _on_domain(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, exc.detail, headers, **extra)
 
 
+async def _on_invalid_cursor(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidCursor)
+    where = {"loc": ["query", "cursor"], "msg": exc.detail, "type": "value_error"}
+    return problem(422, exc.detail, errors=[where])
+
+
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}) or None)
@@ -98,6 +104,7 @@ async def _on_database(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(DomainError, _on_domain)
+    app.add_exception_handler(InvalidCursor, _on_invalid_cursor)
     app.add_exception_handler(Replay, _on_replay)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)

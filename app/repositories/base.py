@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.errors import Unprocessable
+from app.errors import InvalidCursor
 from app.models.base import Record
 
 M = TypeVar("M", bound=Record)
@@ -55,9 +55,7 @@ def decode_cursor(cursor: str, sort: InstrumentedAttribute[Any]) -> tuple[Any, u
         text, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return _typed(text, sort), uuid.UUID(key)
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise Unprocessable(
-            "cursor is not one this service issued", loc=("query", "cursor")
-        ) from exc
+        raise InvalidCursor("cursor is not one this service issued") from exc
 
 
 def _typed(text: Any, sort: InstrumentedAttribute[Any]) -> Any:

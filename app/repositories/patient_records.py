@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Assessment, Infusion, LabResult, Regimen
 from app.repositories.base import M, keyset_page, visible
+from app.schemas.common import PageRequest
 
 # The order a clinician reads each listing in (oldest first), with the id as tie breaker.
 SORT_KEYS: dict[type[Any], Any] = {
@@ -19,13 +19,6 @@ SORT_KEYS: dict[type[Any], Any] = {
     LabResult: LabResult.collected_at,
     Assessment: Assessment.assessed_at,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    cursor: str | None
-    limit: int
-    include_in_error: bool = False
 
 
 async def page_for_patient(

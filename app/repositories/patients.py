@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
 from app.repositories.base import keyset_page, visible
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 
 
 async def get_by_mrn(session: AsyncSession, mrn: str) -> Patient | None:

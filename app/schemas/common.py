@@ -1,6 +1,7 @@
 """Shared schema pieces: strict input models, record metadata, pages and problems."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
@@ -98,6 +99,15 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         description="pass as ?cursor= for the next page; null at the end"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """One page of a listing: after `cursor` (None: from the start), at most `limit` rows."""
+
+    cursor: str | None
+    limit: int
+    include_in_error: bool = False
 
 
 class ProblemError(BaseModel):

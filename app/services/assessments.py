@@ -4,8 +4,8 @@ from collections.abc import Sequence
 from app.errors import Unprocessable
 from app.models import Assessment, Patient
 from app.repositories import patient_records as repo
-from app.repositories.patient_records import PageRequest
 from app.schemas.assessment import AssessmentCreate, AssessmentRead, AssessmentUpdate
+from app.schemas.common import PageRequest
 from app.services import records
 from app.services.uow import UnitOfWork
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from app.errors import Unprocessable
 from app.models import Infusion, Patient, Regimen
 from app.repositories import patient_records as repo
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 from app.schemas.infusion import InfusionCreate, InfusionRecord, InfusionUpdate
 from app.services import records
 from app.services.uow import UnitOfWork

@@ -6,7 +6,7 @@ from app import catalog
 from app.errors import Unprocessable
 from app.models import LabResult, Patient
 from app.repositories import patient_records as repo
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import records
 from app.services.uow import UnitOfWork

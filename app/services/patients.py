@@ -8,7 +8,7 @@ from app.errors import Conflict
 from app.models import Patient
 from app.repositories import flags
 from app.repositories import patients as repo
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
 from app.services import records
 from app.services.uow import UnitOfWork

@@ -6,7 +6,7 @@ from app import catalog
 from app.errors import Unprocessable
 from app.models import Patient, Regimen
 from app.repositories import patient_records as repo
-from app.repositories.patient_records import PageRequest
+from app.schemas.common import PageRequest
 from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRead, RegimenUpdate
 from app.services import records
 from app.services.uow import UnitOfWork

@@ -54,6 +54,7 @@ async def test_bad_cursor_and_limit_are_422(client: httpx.AsyncClient) -> None:
         response = await client.get("/v1/patients", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == ["query", next(iter(params))]
 
 
 async def test_duplicate_mrn_is_409_naming_the_existing_patient(client: httpx.AsyncClient) -> None:
