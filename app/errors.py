@@ -49,16 +49,6 @@ class InvalidCursor(DomainError):
     title = "Unprocessable content"
 
 
-class Replay(Exception):
-    """A repeated Idempotency-Key with the same request: answer what the first one got."""
-
-    def __init__(self, status: int, body: dict[str, Any], location: str | None) -> None:
-        super().__init__("idempotent replay")
-        self.status = status
-        self.body = body
-        self.location = location
-
-
 # Lock timeout, serialization failure, deadlock, statement cancelled, server shutting down.
 TRANSIENT_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014", "57P01", "57P03"})
 

@@ -32,10 +32,10 @@ SEEDER = Principal(sub="bench-seed", scopes=frozenset({"admin"}))
 
 
 async def _seed_one(uow: UnitOfWork, made: Course) -> int:
-    patient = await patients.create(uow, PatientCreate.model_validate(made.patient))
+    patient = (await patients.create(uow, PatientCreate.model_validate(made.patient))).row
     last = None
     for body in made.regimens:
-        last = await regimens.create(uow, patient.id, RegimenCreate.model_validate(body))
+        last = (await regimens.create(uow, patient.id, RegimenCreate.model_validate(body))).row
     assert last is not None
     for body in made.infusions:
         await infusions.create(uow, last.id, InfusionCreate.model_validate(body))

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
-from app.errors import DomainError, Replay
+from app.errors import DomainError
 from app.schemas.common import PageRequest
 from app.security import InvalidToken, Principal, TokenVerifier
 from app.services import idempotency
@@ -86,7 +86,7 @@ def _status_of(exc: Exception) -> int:
         return 422
     if isinstance(exc, HTTPException):
         return exc.status_code
-    return exc.status if isinstance(exc, DomainError | Replay) else 500
+    return exc.status if isinstance(exc, DomainError) else 500
 
 
 def _path_patient(request: Request) -> uuid.UUID | None:
@@ -96,10 +96,12 @@ def _path_patient(request: Request) -> uuid.UUID | None:
 
 
 async def _claim_idempotency_key(request: Request, uow: UnitOfWork) -> None:
+    """Claimed in the request's transaction; a key that already has its answer puts it on
+    the uow, and the creating route gives that answer instead of running (responses.py)."""
     key = request.headers.get("idempotency-key")
     if key is not None and request.method == "POST":
         digest = idempotency.fingerprint(request.method, request.url.path, await request.body())
-        await idempotency.claim(uow, key, digest)
+        uow.replay = await idempotency.claim(uow, key=key, request_hash=digest)
 
 
 # One transaction per request, committed before the response is sent (scope="function").

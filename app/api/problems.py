@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
-from app.errors import DomainError, InvalidCursor, Replay, Unprocessable, is_transient
+from app.errors import DomainError, InvalidCursor, Unprocessable, is_transient
 
 log = logging.getLogger("app.errors")
 PROBLEM = "application/problem+json"
@@ -76,16 +76,6 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}) or None)
 
 
-async def _on_replay(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Replay)
-    headers = {"Idempotent-Replayed": "true"}
-    if exc.location:
-        headers["Location"] = exc.location
-    if "version" in exc.body:
-        headers["ETag"] = f'W/"{exc.body["version"]}"'
-    return JSONResponse(exc.body, status_code=exc.status, headers=headers)
-
-
 async def _on_integrity(_: Request, exc: Exception) -> JSONResponse:
     return problem(409, "the request conflicts with a stored record")
 
@@ -105,7 +95,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(InvalidCursor, _on_invalid_cursor)
-    app.add_exception_handler(Replay, _on_replay)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(StaleDataError, _on_stale)

@@ -1,14 +1,19 @@
-"""Response helpers shared by the routes: problem documentation, ETag and Location headers."""
+"""Response helpers shared by the routes: problem documentation, ETag and Location headers,
+the status of a creating request and the replay of an Idempotency-Key's answer."""
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.schemas.common import Page, Problem
-from app.services import idempotency
-from app.services.uow import UnitOfWork
+from app.services import idempotency, resources
+from app.services.records import Saved
+from app.services.resources import Resource
+from app.services.uow import StoredAnswer, UnitOfWork
 
 _PROBLEM_DOC = {
     400: "Malformed request",
@@ -48,14 +53,46 @@ def single(read: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     return json_response(read, status, {**etag, **(headers or {})})
 
 
-def created(uow: UnitOfWork, read: BaseModel, location: str) -> Response:
-    """201 with Location for a new record; 200 when an identical re-send found the stored one."""
-    idempotency.remember(uow, uow.audit.status, read.model_dump(mode="json"), location)
-    return single(read, uow.audit.status, {"Location": location})
+async def created(uow: UnitOfWork, kind: Resource[Any], saved: Saved[Any]) -> Response:
+    """201 with Location for a new record; 200 when an identical re-send found the stored
+    one. The answer is kept with the request's Idempotency-Key, if it sent one."""
+    read = (await resources.present(uow, kind, [saved.row]))[0]
+    location = f"/v1/{kind.collection}/{saved.row.id}"
+    answer = StoredAnswer(201 if saved.created else 200, read.model_dump(mode="json"), location)
+    uow.audit.status = answer.status
+    idempotency.remember(uow, answer)
+    return single(read, answer.status, {"Location": location})
+
+
+Endpoint = Callable[..., Awaitable[Any]]
+
+
+def replayable(endpoint: Endpoint) -> Endpoint:
+    """For a creating route (its unit of work is the parameter `uow`): a repeated
+    Idempotency-Key gets its first answer again, and the endpoint does not run."""
+
+    @functools.wraps(endpoint)
+    async def replay_or_run(**params: Any) -> Any:
+        uow: UnitOfWork = params["uow"]
+        if uow.replay is None:
+            return await endpoint(**params)
+        uow.audit.status = uow.replay.status
+        return replayed(uow.replay)
+
+    return replay_or_run
+
+
+def replayed(answer: StoredAnswer) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    if answer.location:
+        headers["Location"] = answer.location
+    if "version" in answer.body:
+        headers["ETag"] = f'W/"{answer.body["version"]}"'
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
 def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) -> Response:
     return json_response(Page[read](items=list(items), next_cursor=cursor))  # type: ignore[valid-type]
 
 
-__all__ = ["created", "errors", "json_response", "page", "single"]
+__all__ = ["created", "errors", "json_response", "page", "replayable", "single"]

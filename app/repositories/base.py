@@ -1,4 +1,4 @@
-"""Queries shared by every record table: fetch by id and keyset pagination."""
+"""What every table shares: fetch by id, insert, save a change, re-read, keyset pagination."""
 
 import base64
 import binascii
@@ -8,18 +8,46 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import InvalidCursor
-from app.models.base import Record
+from app.models.base import Base, Record
 
 M = TypeVar("M", bound=Record)
 
 
-async def get_by_id(session: AsyncSession, model: type[M], record_id: uuid.UUID) -> M | None:
+async def get(session: AsyncSession, model: type[M], record_id: uuid.UUID) -> M | None:
     return await session.get(model, record_id)
+
+
+async def insert(session: AsyncSession, row: Base, *, may_collide: bool) -> None:
+    """Add a new row. `may_collide`: it carries a unique value (an mrn, an external_id, an
+    Idempotency-Key), so it is written at once inside a savepoint: a collision raises
+    IntegrityError here and leaves the transaction usable. Other rows are inserted together
+    at commit, in batches."""
+    if not may_collide:
+        session.add(row)
+        return
+    async with session.begin_nested():
+        session.add(row)
+        await session.flush()
+
+
+async def save(session: AsyncSession, row: Base) -> bool:
+    """Write a changed row now, inside a savepoint (a unique value it now collides with
+    raises IntegrityError and the transaction stays usable); False when nothing changed."""
+    if not session.is_modified(row):
+        return False
+    async with session.begin_nested():
+        await session.flush()
+    return True
+
+
+async def refresh(session: AsyncSession, row: Base) -> None:
+    """Re-read a row (after taking a lock: checks then see the latest committed state)."""
+    await session.refresh(row)
 
 
 async def keyset_page(
@@ -77,14 +105,3 @@ def _typed(text: Any, sort: InstrumentedAttribute[Any]) -> Any:
 def visible(model: Any, include_in_error: bool) -> ColumnElement[bool]:
     """The filter that hides entered-in-error records from listings unless asked."""
     return true() if include_in_error else model.entered_in_error.is_(False)
-
-
-__all__ = ["get_by_id", "keyset_page", "select", "visible"]
-
-
-async def by_external_id(
-    session: AsyncSession, model: type[M], patient_id: uuid.UUID, external_id: str
-) -> M | None:
-    table: Any = model
-    stmt = select(model).where(table.patient_id == patient_id, table.external_id == external_id)
-    return await session.scalar(stmt)

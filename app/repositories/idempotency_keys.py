@@ -16,7 +16,12 @@ async def purge(session: AsyncSession, before: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def forget(session: AsyncSession, actor: str, key: str) -> None:
+async def forget(session: AsyncSession, row: IdempotencyKey) -> None:
+    """Delete an expired key (a plain DELETE: a racing twin deletes nothing) and drop the
+    loaded row from the session, so the key can be inserted afresh."""
     await session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.actor == actor, IdempotencyKey.key == key)
+        delete(IdempotencyKey).where(
+            IdempotencyKey.actor == row.actor, IdempotencyKey.key == row.key
+        )
     )
+    session.expunge(row)

@@ -8,17 +8,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assessment, Infusion, LabResult, Regimen
+from app.models import Infusion, LabResult
 from app.repositories.base import M, keyset_page, visible
 from app.schemas.common import PageRequest
-
-# The order a clinician reads each listing in (oldest first), with the id as tie breaker.
-SORT_KEYS: dict[type[Any], Any] = {
-    Regimen: Regimen.start_date,
-    Infusion: Infusion.administered_at,
-    LabResult: LabResult.collected_at,
-    Assessment: Assessment.assessed_at,
-}
 
 
 async def page_for_patient(
@@ -27,14 +19,24 @@ async def page_for_patient(
     patient_id: uuid.UUID,
     page: PageRequest,
     *filters: ColumnElement[bool],
+    sort: Any,
 ) -> tuple[Sequence[M], str | None]:
+    """One page of a patient's records, ordered by `sort` then id."""
     table: Any = model
     stmt = select(model).where(
         table.patient_id == patient_id, visible(table, page.include_in_error), *filters
     )
     return await keyset_page(
-        session, stmt, sort=SORT_KEYS[model], key=table.id, cursor=page.cursor, limit=page.limit
+        session, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit
     )
+
+
+async def by_external_id(
+    session: AsyncSession, model: type[M], patient_id: uuid.UUID, external_id: str
+) -> M | None:
+    table: Any = model
+    stmt = select(model).where(table.patient_id == patient_id, table.external_id == external_id)
+    return await session.scalar(stmt)
 
 
 def lab_filters(

@@ -1,10 +1,34 @@
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
+
+
+def add(
+    session: AsyncSession,
+    *,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    patient_id: uuid.UUID,
+    version: int,
+    data: dict[str, Any],
+    actor: str,
+) -> None:
+    """Append a record's state after one of its versions (inserted with the record)."""
+    session.add(
+        RecordVersion(
+            resource_type=resource_type,
+            resource_id=resource_id,
+            patient_id=patient_id,
+            version=version,
+            data=data,
+            actor=actor,
+        )
+    )
 
 
 async def for_record(

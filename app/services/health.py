@@ -6,13 +6,17 @@ from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.config import Settings
+from app.db import Database
 from app.metrics import FLAGS
 from app.repositories import flags, schema
+from app.services.uow import UnitOfWork, system_caller
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 READY_TIMEOUT_SECONDS = 3.0
+SCRAPER = system_caller("metrics")
 
 
 def schema_head() -> str | None:
@@ -36,11 +40,11 @@ async def readiness(engine: AsyncEngine, head: str | None) -> dict[str, Any]:
     return {"status": state, "database": "ok", "schema": current, "expected_schema": head}
 
 
-async def publish_flag_counts(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def publish_flag_counts(database: Database, settings: Settings) -> None:
     """Set the flags-by-status gauge from the stored flags (one grouped count)."""
     try:
-        async with sessions() as session:
-            counts = await flags.counts(session)
+        async with UnitOfWork(database, SCRAPER, settings) as uow:
+            counts = await flags.counts(uow.session)
     except Exception:
         return
     for flag, status, count in counts:

@@ -8,25 +8,17 @@ request ends. The same key with a different body is a 422.
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Replay, Unprocessable
+from app.errors import Unprocessable
 from app.models import IdempotencyKey
+from app.repositories import base
 from app.repositories import idempotency_keys as repo
-from app.services.uow import UnitOfWork
+from app.services.uow import StoredAnswer, UnitOfWork
 
 MAX_KEY_LENGTH = 255
-
-
-@dataclass(slots=True)
-class Answer:
-    status: int
-    body: dict[str, Any]
-    location: str | None
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -47,30 +39,29 @@ def check_key(key: str) -> None:
         )
 
 
-async def claim(uow: UnitOfWork, key: str, request_hash: str) -> None:
-    """Take the key for this request, or raise Replay with the answer it already got."""
+async def claim(uow: UnitOfWork, *, key: str, request_hash: str) -> StoredAnswer | None:
+    """Take the key for this request (None), or give back the answer it already got (the
+    audit then names what that answer named)."""
     check_key(key)
     existing = await _live(uow, key)
     if existing is None:
         row = IdempotencyKey(actor=uow.actor, key=key, request_hash=request_hash)
         try:
-            async with uow.session.begin_nested():
-                uow.session.add(row)
-                await uow.session.flush()
+            await base.insert(uow.session, row, may_collide=True)
             uow.idempotency_key = row
-            return
+            return None
         except IntegrityError:
             existing = await _live(uow, key)  # a concurrent request committed it first
             if existing is None:
                 raise
-    _replay(uow, existing, request_hash)
+    return _stored(uow, existing, request_hash)
 
 
-def remember(uow: UnitOfWork, status: int, body: dict[str, Any], location: str | None) -> None:
+def remember(uow: UnitOfWork, answer: StoredAnswer) -> None:
     """Store the answer with the key (committed with the record it describes)."""
     row = uow.idempotency_key
     if row is not None:
-        row.status, row.response_body, row.location = status, body, location
+        row.status, row.response_body, row.location = answer.status, answer.body, answer.location
         row.resource_type = uow.audit.resource_type
         row.resource_id = uow.audit.resource_id
         row.patient_id = uow.audit.patient_id
@@ -83,14 +74,12 @@ async def purge(uow: UnitOfWork, now: datetime) -> int:
 async def _live(uow: UnitOfWork, key: str) -> IdempotencyKey | None:
     row = await repo.get(uow.session, uow.actor, key)
     if row is not None and row.created_at < datetime.now(UTC) - _retention(uow):
-        # Expired: the key may be used afresh (a plain DELETE: a racing twin deletes nothing).
-        await repo.forget(uow.session, uow.actor, key)
-        uow.session.expunge(row)
+        await repo.forget(uow.session, row)  # expired: the key may be used afresh
         return None
     return row
 
 
-def _replay(uow: UnitOfWork, row: IdempotencyKey, request_hash: str) -> None:
+def _stored(uow: UnitOfWork, row: IdempotencyKey, request_hash: str) -> StoredAnswer:
     if row.request_hash != request_hash or row.status is None or row.response_body is None:
         raise Unprocessable(
             "this Idempotency-Key was used with a different request",
@@ -99,7 +88,7 @@ def _replay(uow: UnitOfWork, row: IdempotencyKey, request_hash: str) -> None:
     uow.audit.resource_type = row.resource_type
     uow.audit.resource_id = row.resource_id
     uow.audit.patient_id = row.patient_id
-    raise Replay(row.status, row.response_body, row.location)
+    return StoredAnswer(row.status, row.response_body, row.location)
 
 
 def _retention(uow: UnitOfWork) -> timedelta:

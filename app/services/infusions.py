@@ -1,43 +1,40 @@
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
-from app.errors import Unprocessable
-from app.models import Infusion, Patient, Regimen
-from app.repositories import patient_records as repo
-from app.schemas.common import PageRequest
-from app.schemas.infusion import InfusionCreate, InfusionRecord, InfusionUpdate
+from app.errors import NotFound, Unprocessable
+from app.models import Infusion, Regimen
+from app.schemas.infusion import InfusionCreate, InfusionUpdate
 from app.services import records
+from app.services.records import Saved
+from app.services.resources import INFUSION, REGIMEN
 from app.services.uow import UnitOfWork
 
 
-async def create(uow: UnitOfWork, regimen_id: uuid.UUID, body: InfusionCreate) -> Infusion:
-    regimen = await records.parent(uow, Regimen, regimen_id, Infusion, lock=True)
+async def create(uow: UnitOfWork, regimen_id: uuid.UUID, body: InfusionCreate) -> Saved[Infusion]:
+    # The infusion is checked against its regimen's dates: locked and re-read first.
+    regimen = await records.target(uow, REGIMEN, regimen_id, live=True, lock=True)
+    uow.audit.about(INFUSION.name)
     _check_fits(uow, regimen, body.administered_at)
     fields = body.model_dump()
     row = Infusion(patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
-    return await records.add_natural(uow, row, InfusionRecord, {"regimen_id": regimen.id, **fields})
-
-
-async def page(
-    uow: UnitOfWork, patient_id: uuid.UUID, request: PageRequest
-) -> tuple[Sequence[Infusion], str | None]:
-    await records.parent(uow, Patient, patient_id, Infusion)
-    return await repo.page_for_patient(uow.session, Infusion, patient_id, request)
+    return await records.create_natural(uow, row, {"regimen_id": regimen.id, **fields})
 
 
 async def update(
-    uow: UnitOfWork, infusion_id: uuid.UUID, body: InfusionUpdate, if_match: int | None
+    uow: UnitOfWork, infusion_id: uuid.UUID, body: InfusionUpdate, *, if_match: int | None
 ) -> Infusion:
-    row = await records.load_for_update(uow, Infusion, infusion_id)
+    row = await records.target(uow, INFUSION, infusion_id, live=True, lock=True)
     changes = body.model_dump(include=body.model_fields_set)
     for required in ("administered_at", "dose_mg", "status"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be removed", loc=("body", required))
     if "administered_at" in changes:
-        regimen = await records.related(uow, Regimen, row.regimen_id)
+        try:
+            regimen = await records.get_live(uow, REGIMEN, row.regimen_id)
+        except NotFound as exc:  # the caller named the infusion, not its regimen
+            raise NotFound("the regimen of this record is gone") from exc
         _check_fits(uow, regimen, changes["administered_at"])
-    return await records.change(uow, row, changes, if_match, InfusionRecord)
+    return await records.change(uow, row, changes, if_match=if_match)
 
 
 def _check_fits(uow: UnitOfWork, regimen: Regimen, administered_at: datetime) -> None:

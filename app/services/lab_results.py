@@ -2,13 +2,17 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
+
 from app import catalog
 from app.errors import Unprocessable
-from app.models import LabResult, Patient
+from app.models import LabResult
 from app.repositories import patient_records as repo
 from app.schemas.common import PageRequest
-from app.schemas.lab_result import LabResultCreate, LabResultRead
+from app.schemas.lab_result import LabResultCreate
 from app.services import records
+from app.services.records import Saved
+from app.services.resources import LAB_RESULT, PATIENT
 from app.services.uow import UnitOfWork
 
 
@@ -54,8 +58,9 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     return round(body.value * factor, 10), test.canonical_unit
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> LabResult:
-    await records.parent(uow, Patient, patient_id, LabResult)
+async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
+    await records.target(uow, PATIENT, patient_id, live=True)
+    uow.audit.about(LAB_RESULT.name)
     test = resolve_test(body.test, body.loinc)
     canonical_value, canonical_unit = _canonical(test, body)
     rng = body.reference_range
@@ -76,18 +81,22 @@ async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) 
         canonical_unit=canonical_unit,
         **fields,
     )
-    return await records.add_natural(uow, row, LabResultRead, fields)
+    return await records.create_natural(uow, row, fields)
 
 
 async def page(
     uow: UnitOfWork,
     patient_id: uuid.UUID,
     request: PageRequest,
-    test: str | None,
-    start: datetime | None,
-    end: datetime | None,
+    *,
+    test: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> tuple[Sequence[LabResult], str | None]:
-    await records.parent(uow, Patient, patient_id, LabResult)
-    key = resolve_test(test, None, where="query").key if test is not None else None
-    filters = repo.lab_filters(key, start, end)
-    return await repo.page_for_patient(uow.session, LabResult, patient_id, request, *filters)
+    """A patient's lab results, of one test (key) and collected in a time range if asked."""
+
+    def where() -> list[ColumnElement[bool]]:
+        key = resolve_test(test, None, where="query").key if test is not None else None
+        return repo.lab_filters(key, start, end)
+
+    return await records.page(uow, LAB_RESULT, patient_id, request, where)

@@ -1,14 +1,14 @@
 import uuid
-from collections.abc import Sequence
 from datetime import date
 
 from app import catalog
 from app.errors import Unprocessable
-from app.models import Patient, Regimen
+from app.models import Regimen
 from app.repositories import patient_records as repo
-from app.schemas.common import PageRequest
 from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRead, RegimenUpdate
 from app.services import records
+from app.services.records import Saved
+from app.services.resources import PATIENT, REGIMEN
 from app.services.uow import UnitOfWork
 from app.services.validation import merged
 
@@ -28,8 +28,9 @@ def check_drug(drug_code: str, route: str) -> catalog.Drug:
     return drug
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate) -> Regimen:
-    await records.parent(uow, Patient, patient_id, Regimen)
+async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate) -> Saved[Regimen]:
+    await records.target(uow, PATIENT, patient_id, live=True)
+    uow.audit.about(REGIMEN.name)
     check_drug(body.drug, body.route)
     row = Regimen(
         patient_id=patient_id,
@@ -42,20 +43,13 @@ async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate) ->
         end_date=body.end_date,
         discontinuation_reason=body.discontinuation_reason,
     )
-    return await records.add(uow, row, RegimenRead)
-
-
-async def page(
-    uow: UnitOfWork, patient_id: uuid.UUID, request: PageRequest
-) -> tuple[Sequence[Regimen], str | None]:
-    await records.parent(uow, Patient, patient_id, Regimen)
-    return await repo.page_for_patient(uow.session, Regimen, patient_id, request)
+    return await records.create(uow, row)
 
 
 async def update(
-    uow: UnitOfWork, regimen_id: uuid.UUID, body: RegimenUpdate, if_match: int | None
+    uow: UnitOfWork, regimen_id: uuid.UUID, body: RegimenUpdate, *, if_match: int | None
 ) -> Regimen:
-    row = await records.load_for_update(uow, Regimen, regimen_id)
+    row = await records.target(uow, REGIMEN, regimen_id, live=True, lock=True)
     checked = merged(RegimenFields, RegimenRead.model_validate(row), body)
     await _keep_infusions_inside(uow, row, checked.start_date, checked.end_date)
     changes = {
@@ -66,7 +60,7 @@ async def update(
         "end_date": checked.end_date,
         "discontinuation_reason": checked.discontinuation_reason,
     }
-    return await records.change(uow, row, changes, if_match, RegimenRead)
+    return await records.change(uow, row, changes, if_match=if_match)
 
 
 async def _keep_infusions_inside(

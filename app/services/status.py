@@ -5,8 +5,8 @@ from datetime import date
 
 from app import rules
 from app.metrics import RULES
-from app.models import Patient
 from app.services import clinical_inputs, records, stored_flags
+from app.services.resources import PATIENT
 from app.services.uow import UnitOfWork
 
 RULES_VERSION = rules.RULES_VERSION
@@ -31,7 +31,7 @@ async def history(
 async def _records(
     uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
 ) -> tuple[date, rules.PatientRecords]:
-    patient = await records.load(uow, Patient, patient_id)
+    patient = await records.target(uow, PATIENT, patient_id)
     uow.audit.touch("patient_status", patient_id, patient_id)
     day = as_of or uow.settings.today()
     return day, await clinical_inputs.load(uow.session, patient, day, uow.settings.rules)

@@ -10,8 +10,7 @@ from app import rules
 from app.config import Settings
 from app.metrics import RULES
 from app.models import Patient
-from app.repositories import flags
-from app.repositories.base import get_by_id
+from app.repositories import base, flags
 from app.schemas.status import FLAG_NAMES
 from app.services import clinical_inputs
 
@@ -21,7 +20,7 @@ async def store(
 ) -> None:
     """Store one patient's flags as of a date. The caller holds the patient's write lock, so
     the daily job and live writes never store flags from an older view of the records."""
-    patient = await get_by_id(session, Patient, patient_id)
+    patient = await base.get(session, Patient, patient_id)
     if patient is None:
         return
     loaded = await clinical_inputs.load(session, patient, as_of, settings.rules)

@@ -63,6 +63,10 @@ class AuditRecord:
         self.resource_id = resource_id or self.resource_id
         self.patient_id = patient_id or self.patient_id
 
+    def about(self, resource_type: str) -> None:
+        """New records or a listing of this type (no id), of the patient named already."""
+        self.resource_type, self.resource_id = resource_type, None
+
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:

@@ -3,22 +3,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
-from app.api.responses import created, errors
-from app.api.routes.records import RecordType, add_record_routes
-from app.models import Infusion
-from app.schemas.common import Page
-from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionRecord, InfusionUpdate
-from app.services import infusion_checks, infusions
+from app.api.deps import Idempotent, WriteUoW
+from app.api.responses import created, errors, replayable
+from app.api.routes.records import add_record_routes
+from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionUpdate
+from app.services import infusions
+from app.services.resources import INFUSION
 
-KIND = RecordType(
-    collection="infusions",
-    name="infusion",
-    model=Infusion,
-    read=InfusionRead,
-    stored=InfusionRecord,
-    presenter=infusion_checks.present,
-)
 router = APIRouter(prefix="/v1", tags=["infusions"])
 
 
@@ -30,24 +21,16 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
     operation_id="createInfusion",
     responses=errors(404, 409),
 )
+@replayable
 async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, uow: WriteUoW) -> Any:
     """Record an infusion of an IV regimen, inside the regimen's dates; the answer carries
     its dose and interval checks."""
-    row = await infusions.create(uow, regimen_id, body)
-    shown = (await KIND.show(uow, [row]))[0]
-    return created(uow, shown, f"/v1/infusions/{row.id}")
+    return await created(uow, INFUSION, await infusions.create(uow, regimen_id, body))
 
 
-@router.get(
-    "/patients/{patient_id}/infusions",
-    response_model=Page[InfusionRead],
-    operation_id="listInfusions",
-    responses=errors(404),
+add_record_routes(
+    router,
+    INFUSION,
+    listing="A patient's infusions, oldest first, each with its dose and interval checks.",
+    update=(InfusionUpdate, infusions.update),
 )
-async def list_infusions(patient_id: uuid.UUID, uow: ReadUoW, paging: Paging) -> Any:
-    """A patient's infusions, oldest first, each with its dose and interval checks."""
-    rows, cursor = await infusions.page(uow, patient_id, paging)
-    return await KIND.page(uow, rows, cursor)
-
-
-add_record_routes(router, KIND, update=(InfusionUpdate, infusions.update))

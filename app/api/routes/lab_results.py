@@ -4,14 +4,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
-from app.api.responses import created, errors
-from app.api.routes.records import RecordType, add_record_routes
-from app.models import LabResult
+from app.api.responses import created, errors, replayable
+from app.api.routes.records import add_record_routes, listed
 from app.schemas.common import Page, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
+from app.services.resources import LAB_RESULT
 
-KIND = RecordType(collection="lab-results", name="lab_result", model=LabResult, read=LabResultRead)
 router = APIRouter(prefix="/v1", tags=["lab results"])
 
 
@@ -23,11 +22,10 @@ router = APIRouter(prefix="/v1", tags=["lab results"])
     operation_id="createLabResult",
     responses=errors(404, 409),
 )
+@replayable
 async def create_lab_result(patient_id: uuid.UUID, body: LabResultCreate, uow: LabWriteUoW) -> Any:
-    """Record a lab result; the uow is converted to the test's canonical uow."""
-    row = await lab_results.create(uow, patient_id, body)
-    read = LabResultRead.model_validate(row)
-    return created(uow, read, f"/v1/lab-results/{row.id}")
+    """Record a lab result; the unit is converted to the test's canonical unit."""
+    return await created(uow, LAB_RESULT, await lab_results.create(uow, patient_id, body))
 
 
 @router.get(
@@ -45,8 +43,8 @@ async def list_lab_results(
     end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:
     """A patient's lab results by collection time; filter by test and time range."""
-    rows, cursor = await lab_results.page(uow, patient_id, paging, test, start, end)
-    return await KIND.page(uow, rows, cursor)
+    found = await lab_results.page(uow, patient_id, paging, test=test, start=start, end=end)
+    return await listed(uow, LAB_RESULT, found)
 
 
-add_record_routes(router, KIND)
+add_record_routes(router, LAB_RESULT)

@@ -42,5 +42,5 @@ async def readyz(request: Request) -> Any:
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latency per route template and status, database
     pool usage, rule evaluation time, stored flags by status."""
-    await health.publish_flag_counts(request.app.state.sessionmaker)
+    await health.publish_flag_counts(request.app.state.database, request.app.state.settings)
     return Response(render(request.app.state.engine), media_type=CONTENT_TYPE_LATEST)

@@ -3,16 +3,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
-from app.api.responses import created, errors
-from app.api.routes.records import RecordType, add_record_routes
+from app.api.responses import created, errors, replayable
+from app.api.routes.records import add_record_routes, listed
 from app.errors import Unprocessable
-from app.models import Patient
 from app.schemas.common import Page
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
 from app.schemas.status import FlagName, FlagStatus
 from app.services import patients
+from app.services.resources import PATIENT
 
-KIND = RecordType(collection="patients", name="patient", model=Patient, read=PatientRead)
 router = APIRouter(prefix="/v1", tags=["patients"])
 
 
@@ -33,10 +32,10 @@ def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
     operation_id="createPatient",
     responses=errors(409),
 )
+@replayable
 async def create_patient(body: PatientCreate, uow: WriteUoW) -> Any:
     """Register a patient; `mrn` is unique."""
-    row = await patients.create(uow, body)
-    return created(uow, PatientRead.model_validate(row), f"/v1/patients/{row.id}")
+    return await created(uow, PATIENT, await patients.create(uow, body))
 
 
 @router.get(
@@ -52,8 +51,8 @@ async def list_patients(
     """Patients, oldest registration first; filter by `mrn`, or by a stored current flag
     (`?flag=remission&flag_status=met`: as of each patient's last write or the daily
     re-evaluation; such cohort pages are ordered by patient id)."""
-    rows, cursor = await patients.page(uow, paging, mrn, cohort(flag, flag_status))
-    return await KIND.page(uow, rows, cursor)
+    found = await patients.page(uow, paging, mrn=mrn, cohort=cohort(flag, flag_status))
+    return await listed(uow, PATIENT, found)
 
 
-add_record_routes(router, KIND, update=(PatientUpdate, patients.update))
+add_record_routes(router, PATIENT, update=(PatientUpdate, patients.update))

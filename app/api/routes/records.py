@@ -1,55 +1,47 @@
-"""The operations every record collection shares: read, update, enter in error, history."""
+"""The operations every record collection shares: read, update, enter in error, history, and
+the listing of one patient's records."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from app.api.deps import IfMatch, ReadUoW, WriteUoW
+from app.api.deps import IfMatch, Paging, ReadUoW, WriteUoW
 from app.api.responses import errors, page, single
-from app.models.base import Record
+from app.schemas.common import Page
 from app.schemas.history import History, VersionRead
-from app.services import records
+from app.services import records, resources
+from app.services.resources import Resource
 from app.services.uow import UnitOfWork
 
-Updater = Callable[[UnitOfWork, uuid.UUID, Any, int | None], Awaitable[Any]]
-Presenter = Callable[[UnitOfWork, Sequence[Any]], Awaitable[Sequence[BaseModel]]]
+Updater = Callable[..., Awaitable[Any]]  # (uow, record_id, body, *, if_match) -> row
 
 
-@dataclass(frozen=True)
-class RecordType:
-    """How one record type is addressed, stored in its history and shown."""
+async def shown(uow: UnitOfWork, kind: Resource[Any], row: Any) -> Response:
+    return single((await resources.present(uow, kind, [row]))[0])
 
-    collection: str
-    name: str
-    model: type[Record]
-    read: type[BaseModel]
-    stored: type[BaseModel] | None = None  # the history snapshot schema (default: read)
-    presenter: Presenter | None = None  # adds derived fields (default: read as stored)
 
-    @property
-    def snapshot(self) -> type[BaseModel]:
-        return self.stored or self.read
-
-    async def show(self, uow: UnitOfWork, rows: Sequence[Any]) -> list[BaseModel]:
-        if self.presenter is not None:
-            return list(await self.presenter(uow, rows))
-        return [self.read.model_validate(row) for row in rows]
-
-    async def page(self, uow: UnitOfWork, rows: Sequence[Any], cursor: str | None) -> Response:
-        return page(self.read, await self.show(uow, rows), cursor)
+async def listed(uow: UnitOfWork, kind: Resource[Any], found: tuple[Any, str | None]) -> Response:
+    rows, cursor = found
+    return page(kind.read, await resources.present(uow, kind, rows), cursor)
 
 
 def add_record_routes(
-    router: APIRouter, kind: RecordType, update: tuple[type[BaseModel], Updater] | None = None
+    router: APIRouter,
+    kind: Resource[Any],
+    *,
+    update: tuple[type[BaseModel], Updater] | None = None,
+    listing: str | None = None,
 ) -> None:
-    """GET, (PATCH), DELETE and history under /{collection}/{id} for one record type."""
+    """GET, (PATCH), DELETE and history under /{collection}/{id} for one record type;
+    `listing`: also GET /patients/{patient_id}/{collection}, described by that text."""
     path = f"/{kind.collection}/{{record_id}}"
     label = kind.name.replace("_", " ")
     camel = "".join(part.title() for part in kind.name.split("_"))
+    if listing is not None:
+        _add_listing(router, kind, camel, listing)
 
     @router.get(
         path,
@@ -59,8 +51,7 @@ def add_record_routes(
         summary=f"Read one {label}, entered-in-error ones included",
     )
     async def get_one(record_id: uuid.UUID, uow: ReadUoW) -> Any:
-        row = await records.load(uow, kind.model, record_id)
-        return single((await kind.show(uow, [row]))[0])
+        return await shown(uow, kind, await records.target(uow, kind, record_id))
 
     @router.delete(
         path,
@@ -70,8 +61,8 @@ def add_record_routes(
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
     )
     async def delete_one(record_id: uuid.UUID, uow: WriteUoW, version: IfMatch) -> Any:
-        row = await records.enter_in_error(uow, kind.model, record_id, version, kind.snapshot)
-        return single((await kind.show(uow, [row]))[0])
+        row = await records.enter_in_error(uow, kind, record_id, if_match=version)
+        return await shown(uow, kind, row)
 
     @router.get(
         f"{path}/history",
@@ -81,11 +72,24 @@ def add_record_routes(
         summary=f"Every version of a {label}, oldest first",
     )
     async def history(record_id: uuid.UUID, uow: ReadUoW) -> History:
-        rows = await records.history(uow, kind.model, record_id)
+        rows = await records.history(uow, kind, record_id)
         return History(items=[VersionRead.model_validate(r) for r in rows])
 
     if update is not None:
         _add_patch(router, path, camel, label, kind, *update)
+
+
+def _add_listing(router: APIRouter, kind: Resource[Any], camel: str, description: str) -> None:
+    @router.get(
+        f"/patients/{{patient_id}}/{kind.collection}",
+        response_model=Page[kind.read],  # type: ignore[name-defined]
+        operation_id=f"list{camel}s",
+        responses=errors(404),
+        summary=f"List {kind.name.replace('_', ' ').title()}s",
+        description=description,
+    )
+    async def list_records(patient_id: uuid.UUID, uow: ReadUoW, paging: Paging) -> Any:
+        return await listed(uow, kind, await records.page(uow, kind, patient_id, paging))
 
 
 def _add_patch(
@@ -93,7 +97,7 @@ def _add_patch(
     path: str,
     camel: str,
     label: str,
-    kind: RecordType,
+    kind: Resource[Any],
     body_type: type[BaseModel],
     updater: Updater,
 ) -> None:
@@ -110,5 +114,5 @@ def _add_patch(
         uow: WriteUoW,
         version: IfMatch,
     ) -> Any:
-        row = await updater(uow, record_id, body, version)
-        return single((await kind.show(uow, [row]))[0])
+        row = await updater(uow, record_id, body, if_match=version)
+        return await shown(uow, kind, row)

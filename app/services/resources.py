@@ -1,0 +1,78 @@
+"""The record types the service keeps, in one registry: what each is called (audit, history,
+operation ids), where it lives (/v1/{collection}/{id}), the table, how a patient's records
+of that type are ordered, and how one is shown and kept in its history."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from app.models import Assessment, Infusion, LabResult, Patient, Regimen
+from app.models.base import Record
+from app.schemas.assessment import AssessmentRead
+from app.schemas.infusion import InfusionRead, InfusionRecord
+from app.schemas.lab_result import LabResultRead
+from app.schemas.patient import PatientRead
+from app.schemas.regimen import RegimenRead
+from app.services import infusion_checks
+from app.services.uow import UnitOfWork
+
+M = TypeVar("M", bound=Record)
+Presenter = Callable[[UnitOfWork, Sequence[Any]], Awaitable[Sequence[BaseModel]]]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Resource(Generic[M]):
+    name: str  # resource_type in audit events and history rows
+    collection: str
+    model: type[M]
+    read: type[BaseModel]
+    sort_key: Any  # the column a listing is ordered by, oldest first (the id breaks ties)
+    stored: type[BaseModel] | None = None  # what a history row keeps (default: read)
+    unique: tuple[str, ...] = ()  # fields a new record can collide on (unique constraints)
+    presenter: Presenter | None = None  # adds derived fields (default: read as stored)
+
+    @property
+    def snapshot(self) -> type[BaseModel]:
+        return self.stored or self.read
+
+
+PATIENT = Resource("patient", "patients", Patient, PatientRead, Patient.created_at, unique=("mrn",))
+REGIMEN = Resource("regimen", "regimens", Regimen, RegimenRead, Regimen.start_date)
+INFUSION = Resource(
+    "infusion",
+    "infusions",
+    Infusion,
+    InfusionRead,
+    Infusion.administered_at,
+    stored=InfusionRecord,
+    unique=("external_id",),
+    presenter=infusion_checks.present,
+)
+LAB_RESULT = Resource(
+    "lab_result",
+    "lab-results",
+    LabResult,
+    LabResultRead,
+    LabResult.collected_at,
+    unique=("external_id",),
+)
+ASSESSMENT = Resource(
+    "assessment", "assessments", Assessment, AssessmentRead, Assessment.assessed_at
+)
+_BY_MODEL: dict[type[Record], Resource[Any]] = {
+    kind.model: kind for kind in (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT)
+}
+
+
+def of(model: type[M]) -> Resource[M]:
+    kind: Resource[M] = _BY_MODEL[model]
+    return kind
+
+
+async def present(uow: UnitOfWork, kind: Resource[Any], rows: Sequence[Any]) -> list[BaseModel]:
+    """The rows as the API shows them."""
+    if kind.presenter is not None:
+        return list(await kind.presenter(uow, rows))
+    return [kind.read.model_validate(row) for row in rows]
