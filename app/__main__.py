@@ -96,7 +96,8 @@ def _serve(settings: Settings) -> int:
         # Each worker is a process: Prometheus' multiprocess mode sums them on /metrics.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tr-metrics-")
     uvicorn.run(
-        "app.main:app",
+        "app.main:create_app",  # each worker builds its app from the environment's settings
+        factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,

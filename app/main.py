@@ -1,4 +1,9 @@
-"""The application factory: settings in, a configured FastAPI app out."""
+"""The application factory: settings in, a configured FastAPI app out.
+
+Importing this module builds nothing (no database folder, no migration scripts read):
+`python -m app serve` serves through the factory, and `uvicorn app.main:app` gets an app
+built on first access from the environment's settings.
+"""
 
 import gc
 from collections.abc import AsyncIterator
@@ -108,4 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = create_app()
+    globals()["app"] = built  # built once: later look-ups find the attribute itself
+    return built
