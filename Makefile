@@ -29,8 +29,8 @@ test: $(STAMP)
 	  --cov-report=term-missing:skip-covered
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check app tests migrations bench scripts
-	$(BIN)/ruff check app tests migrations bench scripts
+	$(BIN)/ruff format --check app tests migrations bench proofs
+	$(BIN)/ruff check app tests migrations bench proofs
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -49,11 +49,11 @@ fuzz: $(STAMP)
 
 ## db-faults: stop and restart the local PostgreSQL under load; 503s, recovery, no lost write
 db-faults: $(STAMP)
-	$(BIN)/python -m scripts.db_faults
+	$(BIN)/python -m proofs.db_faults
 
 ## crash-safety: kill -9 the server mid-burst; acknowledged writes and stored flags survive
 crash-safety: $(STAMP)
-	$(BIN)/python -m scripts.crash_safety $${TR_DATABASE_URL:+--database-url $$TR_DATABASE_URL}
+	$(BIN)/python -m proofs.crash_safety $${TR_DATABASE_URL:+--database-url $$TR_DATABASE_URL}
 
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate

@@ -16,21 +16,19 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from app.config import Settings
 from app.db import create_engine
 from app.models import Patient, Regimen
 from app.security import mint_token
+from tests.support.serving import AS_DEPLOYED, Server
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "wrk" / "mixed.lua"
@@ -51,27 +49,6 @@ async def sample_ids(settings: Settings, count: int) -> dict[str, list[str]]:
         }
     await engine.dispose()
     return ids
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.3)
-    raise RuntimeError(f"server on {port} did not start: {log.read_text()[-1000:]}")
 
 
 def rss_mb(root: int) -> float:
@@ -134,6 +111,30 @@ def report(name: str, r: dict[str, float], ceiling: float, rss: float | None = N
     )
 
 
+def _servers(settings: Settings, workers: int, scratch: Path) -> tuple[Server, Server]:
+    """The service as deployed and the bare app, served the same way (uvicorn, N workers)."""
+    secret = settings.jwt_secret or ""
+    # The service logs as deployed (one access line a request): part of what is measured.
+    logging = {"TR_LOG_LEVEL": os.environ.get("TR_LOG_LEVEL", "INFO")}
+    service = Server(
+        settings.database_url,
+        secret,
+        scratch / "service.log",
+        env=logging,
+        workers=workers,
+        target=AS_DEPLOYED,
+    )
+    bare = Server(
+        settings.database_url,
+        secret,
+        scratch / "bare.log",
+        workers=workers,
+        target="bench.bare:app",
+        ready_path="/ping",
+    )
+    return service, bare
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=20)
@@ -153,49 +154,26 @@ def main() -> None:
     )
     env = {
         **os.environ,
-        "TR_DATABASE_URL": settings.database_url,
-        "TR_JWT_SECRET": settings.jwt_secret or "",
-        "TR_WORKERS": str(args.workers),
         "TR_BENCH_IDS": str(scratch / "ids.lua"),
         "TR_BENCH_TOKEN": mint_token(settings, "load-test", "admin", 3600),
     }
-    port, bare_port = free_port(), free_port()
-    service = serve(
-        [sys.executable, "-m", "app", "serve"],
-        {**env, "TR_PORT": str(port)},
-        port,
-        scratch / "service.log",
-    )
-    bare = serve(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare:app",
-            "--port",
-            str(bare_port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env,
-        bare_port,
-        scratch / "bare.log",
-    )
+    service, bare = _servers(settings, args.workers, scratch)
     try:
+        service.start()
+        bare.start()
         print(
             f"{settings.async_database_url.split('://')[0]}, {args.workers} workers, "
             f"{args.connections} connections, {args.seconds} s each, wrk 1 thread; "
             f"{len(ids['patients'])} patients sampled"
         )
-        ceiling = wrk(bare_port, "bare", args.seconds, args.connections, env)
+        ceiling = wrk(bare.port, "bare", args.seconds, args.connections, env)
         report("bare ceiling", ceiling, ceiling["rps"])
         report(
-            "patient read", wrk(port, "read", args.seconds, args.connections, env), ceiling["rps"]
+            "patient read",
+            wrk(service.port, "read", args.seconds, args.connections, env),
+            ceiling["rps"],
         )
-        cohort = wrk(port, "cohort", args.seconds, args.connections, env)
+        cohort = wrk(service.port, "cohort", args.seconds, args.connections, env)
         report("cohort by flag", cohort, ceiling["rps"])
         peak = [0.0]
         stop = threading.Event()
@@ -206,14 +184,13 @@ def main() -> None:
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        mixed = wrk(port, "mixed", args.seconds, args.connections, env)
+        mixed = wrk(service.port, "mixed", args.seconds, args.connections, env)
         stop.set()
         watcher.join()
         report("mixed 70/30", mixed, ceiling["rps"], peak[0])
     finally:
-        for server in (service, bare):
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
+        service.stop()
+        bare.stop()
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ import pytest
 
 from app.config import Settings
 from app.schemas.status import FLAG_NAMES
-from scripts.serving import Server, all_items
 from tests import factories as f
 from tests.conftest import token
+from tests.support.serving import Server, all_items
 
 WRITERS = 16
 REQUESTS_EACH = 20

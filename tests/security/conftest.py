@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.config import Settings
-from scripts.serving import Server
+from tests.support.serving import Server
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,9 @@ from schemathesis.checks import (
 
 from app.config import Settings
 from app.security import mint_token
-from scripts.serving import Server
 from tests import factories as f
 from tests.conftest import ROOT
+from tests.support.serving import Server
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ

@@ -19,9 +19,9 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.logs import JsonFormatter, configure
-from scripts.serving import AS_DEPLOYED, Server
 from tests import factories as f
 from tests.conftest import client_with, token
+from tests.support.serving import AS_DEPLOYED, Server
 
 pytestmark = pytest.mark.anyio
 APP_LOGGERS = ("app", "app.access", "app.errors", "uvicorn", "uvicorn.error", "fastapi")

@@ -1,6 +1,6 @@
 """kill -9 mid-burst: nothing acknowledged is lost, and the stored flags stay true.
 
-    .venv/bin/python -m scripts.crash_safety [--database-url postgresql://...] [--rounds 3]
+    .venv/bin/python -m proofs.crash_safety [--database-url postgresql://...] [--rounds 3]
 
 Serves the app (uvicorn; a new SQLite file unless --database-url), fires a burst of writes
 (lab results, assessments, regimens, each with an Idempotency-Key) and status reads from
@@ -28,8 +28,8 @@ import httpx
 
 from app.config import Settings, sqlite_path
 from app.schemas.status import FLAG_NAMES, FLAG_STATUSES
-from scripts.load import Load, Sent
-from scripts.serving import Server, admin_token, all_items, migrate
+from proofs.traffic import Load, Sent
+from tests.support.serving import Server, admin_token, all_items, migrate
 
 
 class Burst(Load):

@@ -1,6 +1,6 @@
 """PostgreSQL goes away under load, and comes back: the service degrades to 503 and recovers.
 
-    .venv/bin/python -m scripts.db_faults [--outage 6] [--db-timeout 2] [--threads 8]
+    .venv/bin/python -m proofs.db_faults [--outage 6] [--db-timeout 2] [--threads 8]
 
 Serves the app (uvicorn) on a scratch database, runs a bounded write + read load, stops the
 local cluster (`pg_ctlcluster ... stop -m fast`) mid-load, starts it again, and checks:
@@ -23,8 +23,8 @@ from tempfile import mkdtemp
 
 import httpx
 
-from scripts.load import Load, Sent
-from scripts.serving import Server, admin_token, all_items, migrate
+from proofs.traffic import Load, Sent
+from tests.support.serving import Server, admin_token, all_items, migrate
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432"
 SLACK = 0.5  # HTTP, scheduling and the error handler, on top of the database timeout

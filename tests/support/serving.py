@@ -1,7 +1,5 @@
-"""Serve the app with uvicorn in its own process group on a free loopback port.
-
-Shared by the fault scripts and tests/security (the same pattern as tests/test_concurrency.py).
-"""
+"""Serve an app with uvicorn in its own process group on a free loopback port, and wait
+until it answers. Used by the tests that need a real server, the proofs and bench.load."""
 
 import contextlib
 import os
@@ -19,7 +17,7 @@ import httpx
 from app.config import Settings
 from app.security import mint_token
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AS_DEPLOYED = "python -m app serve"
 
 
@@ -37,8 +35,8 @@ def migrate(database_url: str) -> None:
 
 
 class Server:
-    """uvicorn serving `target` (an ASGI app path, or AS_DEPLOYED: `python -m app serve`);
-    `kill()` sends SIGKILL to its whole process group."""
+    """uvicorn serving `target` (an ASGI app path, or AS_DEPLOYED: `python -m app serve`),
+    ready once `ready_path` answers 200; `kill()` sends SIGKILL to its whole process group."""
 
     def __init__(
         self,
@@ -49,6 +47,7 @@ class Server:
         workers: int = 1,
         port: int | None = None,
         target: str = "app.main:app",
+        ready_path: str = "/readyz",
     ) -> None:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -65,6 +64,7 @@ class Server:
         }
         self._workers = workers
         self._target = target
+        self._ready = f"{self.base}{ready_path}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, ready_within: float = 60) -> "Server":
@@ -92,7 +92,7 @@ class Server:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
+                if httpx.get(self._ready, timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

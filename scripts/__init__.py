@@ -1,1 +1,0 @@
-"""Operational scripts: fault injection and crash-safety proofs (`python -m scripts.NAME`)."""
