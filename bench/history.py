@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from app.schemas import examples
+
 END = date(2025, 12, 1)
 
 
@@ -88,17 +90,6 @@ async def _labs_and_visits(client: httpx.AsyncClient, pid: str, start: date) -> 
             {"test": "platelets", "value": 250, "unit": "10*9/L"},
         ):
             await post(client, f"/v1/patients/{pid}/lab-results", {**body, "collected_at": at(day)})
-        await post(
-            client,
-            f"/v1/patients/{pid}/assessments",
-            {
-                "assessed_at": at(day, 9),
-                "tender_joints_28": 0,
-                "swollen_joints_28": 0,
-                "power_doppler": "negative",
-                "patient_global": 10,
-                "evaluator_global": 5,
-                "weight_kg": 62,
-            },
-        )
+        visit = {**examples.ASSESSMENT, "assessed_at": at(day, 9)}  # a quiet visit
+        await post(client, f"/v1/patients/{pid}/assessments", visit)
         day += timedelta(days=29)

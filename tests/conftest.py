@@ -5,9 +5,7 @@ migrates a new SQLite file. The schema is built by the migrations, as in product
 """
 
 import os
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +14,7 @@ from fastapi import FastAPI
 from app import cli_migrate
 from app.config import Settings
 from app.main import create_app
-from app.security import mint_token
-
-SECRET = "test-secret-" + "x" * 40
-ALL_SCOPES = "records:read records:write labs:write audit:read"
+from tests.support.clients import SECRET, client_with, token
 
 
 @pytest.fixture(scope="session")
@@ -54,43 +49,21 @@ async def app(migrated: Settings) -> AsyncIterator[FastAPI]:
     await application.state.engine.dispose()
 
 
-def token(settings: Settings, scope: str = ALL_SCOPES, sub: str = "tester") -> str:
-    return mint_token(settings, sub, scope)
-
-
 @pytest.fixture
 async def client(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client holding a token with every scope but admin."""
-    async with _client(app, token(settings)) as c:
+    async with client_with(app, token(settings)) as c:
         yield c
 
 
 @pytest.fixture
 async def anon(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with _client(app, None) as c:
+    async with client_with(app, None) as c:
         yield c
-
-
-def _client(app: FastAPI, bearer: str | None) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
-    )
-
-
-def client_with(app: FastAPI, bearer: str | None) -> httpx.AsyncClient:
-    return _client(app, bearer)
-
-
-def unique_mrn() -> str:
-    return f"T-{uuid.uuid4().hex[:12]}"
-
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 async def lab_client(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """What a laboratory interface gets: labs:write only."""
-    async with _client(app, token(settings, "labs:write", sub="lab-interface")) as c:
+    async with client_with(app, token(settings, "labs:write", sub="lab-interface")) as c:
         yield c

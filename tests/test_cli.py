@@ -4,7 +4,7 @@ import sys
 import jwt
 import pytest
 
-from tests.conftest import ROOT, SECRET
+from tests.support.clients import ROOT, SECRET
 
 
 def _run(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess[str]:

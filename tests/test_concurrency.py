@@ -15,8 +15,8 @@ import pytest
 
 from app.config import Settings
 from app.schemas.status import FLAG_NAMES
-from tests import factories as f
-from tests.conftest import token
+from tests.support import factories as f
+from tests.support.clients import token
 from tests.support.serving import Server, all_items
 
 WRITERS = 16

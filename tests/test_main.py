@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.clients import ROOT
 
 pytestmark = pytest.mark.slow  # a fresh interpreter: the suite has imported app.main already
 

@@ -6,7 +6,7 @@ import yaml
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import ROOT
+from tests.support.clients import ROOT
 
 
 def test_openapi_yaml_matches_the_app() -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.config import Settings
 from app.models import PatientFlag
 from app.schemas.status import FLAG_NAMES, FLAG_STATUSES
-from tests import factories as f
-from tests.conftest import ROOT, client_with, token
+from tests.support import factories as f
+from tests.support.clients import ROOT, client_with, token
 
 
 @pytest.mark.anyio

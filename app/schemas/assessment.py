@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from app.schemas import examples
 from app.schemas.common import InputModel, Integer, Number, PastTimestamp, RecordRead
 from app.schemas.infusion import Weight
 
@@ -22,21 +23,7 @@ class AssessmentFields(InputModel):
 
 
 class AssessmentCreate(AssessmentFields):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "assessed_at": "2016-05-10T09:00:00Z",
-                    "tender_joints_28": 0,
-                    "swollen_joints_28": 0,
-                    "power_doppler": "negative",
-                    "patient_global": 10,
-                    "evaluator_global": 5,
-                    "weight_kg": 62,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ASSESSMENT]})
 
     assessed_at: PastTimestamp
 

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas import examples
 from app.schemas.common import (
     ExternalId,
     InputModel,
@@ -18,19 +19,7 @@ Weight = Annotated[Number, Field(gt=0, le=500, description="body weight in kg")]
 
 
 class InfusionCreate(InputModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "administered_at": "2016-02-07T09:30:00+01:00",
-                    "dose_mg": 496,
-                    "weight_kg": 62,
-                    "status": "completed",
-                    "external_id": "ADM-2016-0207-01",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.INFUSION]})
 
     administered_at: PastTimestamp
     dose_mg: PositiveNumber

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
+from app.schemas import examples
 from app.schemas.common import (
     ExternalId,
     InputModel,
@@ -32,23 +33,7 @@ class LabResultCreate(InputModel):
     """A numeric result (value + unit) or a qualitative one (value_text)."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "test": "crp",
-                    "value": 0.3,
-                    "unit": "mg/dL",
-                    "reference_range": {"low": None, "high": 0.5},
-                    "collected_at": "2016-05-10T08:00:00Z",
-                    "external_id": "LAB-778812",
-                },
-                {
-                    "loinc": "5130-0",
-                    "value_text": "negative",
-                    "collected_at": "2016-05-10T08:00:00Z",
-                },
-            ]
-        }
+        json_schema_extra={"examples": [examples.LAB_RESULT, examples.QUALITATIVE_LAB_RESULT]}
     )
 
     test: Annotated[str, Field(min_length=1, max_length=32)] | None = None

@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from app.schemas import examples
 from app.schemas.common import InputModel, PastDate, ReadModel, RecordRead
 
 Sex = Literal["female", "male", "other", "unknown"]
@@ -24,22 +25,7 @@ class PatientCreate(InputModel):
     family_name: Name | None = None
     diagnoses: Annotated[list[Diagnosis], Field(max_length=100, default_factory=list)]
 
-    model_config = ConfigDict(
-        **{
-            "json_schema_extra": {
-                "examples": [
-                    {
-                        "mrn": "TO-0001",
-                        "sex": "female",
-                        "birth_date": "1957-03-01",
-                        "diagnoses": [
-                            {"system": "icd10", "code": "M06.9", "onset_date": "2002-04-01"}
-                        ],
-                    }
-                ]
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PATIENT]})
 
 
 class PatientUpdate(InputModel):

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
+from app.schemas import examples
 from app.schemas.common import (
     ClinicalDate,
     InputModel,
@@ -50,21 +51,7 @@ class RegimenFields(InputModel):
 
 
 class RegimenCreate(RegimenFields):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "drug": "tocilizumab",
-                    "dose": {"value": 8, "unit": "mg/kg"},
-                    "route": "iv",
-                    "interval_days": 28,
-                    "start_date": "2016-01-10",
-                    "end_date": None,
-                    "discontinuation_reason": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REGIMEN]})
 
     drug: Annotated[str, Field(min_length=1, max_length=64, description="a catalogue drug code")]
     route: Route

@@ -3,8 +3,8 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
-from tests import factories as f
-from tests.conftest import client_with, token
+from tests.support import factories as f
+from tests.support.clients import client_with, token
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,8 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SECRET, client_with
+from tests.support.clients import SECRET, client_with
+from tests.support.routes import v1_operations
 
 pytestmark = pytest.mark.anyio
 
@@ -152,17 +153,7 @@ async def test_no_key_configured_refuses_every_token(migrated: Settings) -> None
 
 
 async def test_every_v1_route_needs_a_token(app: FastAPI) -> None:
-    routes = [
-        (method, path)
-        for path, item in app.openapi()["paths"].items()
-        for method in item
-        if path.startswith("/v1")
-    ]
-    assert len(routes) > 20
     async with client_with(app, None) as c:
-        for method, path in routes:
-            concrete = path.replace("{", "").replace("}", "")
-            for name in ("patient_id", "regimen_id", "record_id"):
-                concrete = concrete.replace(name, "00000000-0000-4000-8000-000000000000")
-            response = await c.request(method.upper(), concrete, json={})
+        for method, path in v1_operations(app):
+            response = await c.request(method, path, json={})
             assert response.status_code == 401, (method, path, response.status_code)

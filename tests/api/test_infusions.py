@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 
 pytestmark = pytest.mark.anyio
 

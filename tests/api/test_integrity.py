@@ -16,8 +16,8 @@ from app.db import WRITE
 from app.main import create_app
 from app.models import IdempotencyKey
 from app.repositories.base import encode_cursor
-from tests import factories as f
-from tests.conftest import client_with, token
+from tests.support import factories as f
+from tests.support.clients import client_with, token
 
 pytestmark = pytest.mark.anyio
 

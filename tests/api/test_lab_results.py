@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.logs import JsonFormatter
 from app.main import create_app
-from tests import factories as f
-from tests.conftest import client_with
+from tests.support import factories as f
+from tests.support.clients import client_with
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import client_with
+from tests.support.clients import client_with
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 
 pytestmark = pytest.mark.anyio
 
@@ -34,13 +34,10 @@ async def _journey(client: httpx.AsyncClient) -> dict[str, Any]:
             end_date=end,
             discontinuation_reason=reason,
         )
-    await f.regimen(
+    await f.prednisone(
         client,
         pid,
-        drug="prednisone",
-        route="oral",
         dose={"value": 10, "unit": "mg/day"},
-        interval_days=None,
         start_date="2014-01-01",
         end_date="2016-10-31",
         discontinuation_reason="remission",

@@ -28,8 +28,8 @@ from schemathesis.checks import (
 
 from app.config import Settings
 from app.security import mint_token
-from tests import factories as f
-from tests.conftest import ROOT
+from tests.support import factories as f
+from tests.support.clients import ROOT
 from tests.support.serving import Server
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))

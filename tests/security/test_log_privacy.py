@@ -19,8 +19,8 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.logs import JsonFormatter, configure
-from tests import factories as f
-from tests.conftest import client_with, token
+from tests.support import factories as f
+from tests.support.clients import client_with, token
 from tests.support.serving import AS_DEPLOYED, Server
 
 pytestmark = pytest.mark.anyio
