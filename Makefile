@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck openapi openapi-lint lock clean migrate fuzz db-faults crash-safety
+.PHONY: run test test-fast lint typecheck openapi openapi-lint lock clean migrate fuzz db-faults crash-safety
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q --cov=app/rules --cov-branch --cov-fail-under=100 \
 	  --cov-report=term-missing:skip-covered
+
+## test-fast: the inner loop: every test that starts no server or subprocess (-m "not slow")
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check app tests migrations bench proofs

@@ -1,20 +1,21 @@
-"""Test database, app and clients. The same suite runs on SQLite and on PostgreSQL.
+"""Test databases, app and clients. The same suite runs on SQLite and on PostgreSQL.
 
-TR_TEST_DATABASE_URL selects PostgreSQL (CI creates a fresh database); otherwise each run
-migrates a new SQLite file. The schema is built by the migrations, as in production.
+TR_TEST_DATABASE_URL selects PostgreSQL (CI creates a fresh database; the tests' own are
+created next to it); otherwise SQLite files. Each test that touches the database gets one of
+its own, fresh and empty, its schema built by the migrations as in production.
 """
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from app import cli_migrate
 from app.config import Settings
 from app.main import create_app
 from tests.support.clients import SECRET, client_with, token
+from tests.support.databases import Databases
 
 
 @pytest.fixture(scope="session")
@@ -23,28 +24,29 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("TR_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(os.environ.get("TR_TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"))
+    yield made
+    made.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def database_url(databases: Databases) -> Iterator[str]:
+    """This test's own database: settings, empty, dropped afterwards."""
+    url = databases.new()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, jwt_secret=SECRET)
 
 
-@pytest.fixture(scope="session")
-def migrated(settings: Settings) -> Settings:
-    cli_migrate.upgrade(settings)
-    return settings
-
-
 @pytest.fixture
-async def app(migrated: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     """A fresh app per test: its connection pool belongs to that test's event loop."""
-    application = create_app(migrated)
+    application = create_app(settings)
     yield application
     await application.state.engine.dispose()
 

@@ -6,6 +6,8 @@ import pytest
 
 from tests.support.clients import ROOT, SECRET
 
+pytestmark = pytest.mark.slow
+
 
 def _run(*args: str, secret: str | None = SECRET) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": "sqlite:///:memory:"}

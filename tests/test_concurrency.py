@@ -19,15 +19,16 @@ from tests.support import factories as f
 from tests.support.clients import token
 from tests.support.serving import Server, all_items
 
+pytestmark = pytest.mark.slow
 WRITERS = 16
 REQUESTS_EACH = 20
 
 
 @pytest.fixture
-def served(migrated: Settings, tmp_path: Path) -> Iterator[str]:
-    workers = 1 if migrated.is_sqlite else 3
-    secret = migrated.jwt_secret or ""
-    with Server(migrated.database_url, secret, tmp_path / "server.log", workers=workers) as server:
+def served(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    workers = 1 if settings.is_sqlite else 3
+    secret = settings.jwt_secret or ""
+    with Server(settings.database_url, secret, tmp_path / "server.log", workers=workers) as server:
         yield server.base
 
 
@@ -53,8 +54,8 @@ def _writer(base: str, bearer: str, pid: str, visit: str, n: int) -> list[tuple[
     return done
 
 
-def test_simultaneous_writers_lose_and_duplicate_nothing(served: str, migrated: Settings) -> None:
-    bearer = token(migrated)
+def test_simultaneous_writers_lose_and_duplicate_nothing(served: str, settings: Settings) -> None:
+    bearer = token(settings)
     with httpx.Client(base_url=served, headers={"Authorization": f"Bearer {bearer}"}) as http:
         pid = http.post("/v1/patients", json=f.patient_body()).json()["id"]
         visit = http.post(

@@ -17,11 +17,12 @@ from tests.support import factories as f
 from tests.support.clients import ROOT, client_with, token
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_reevaluate_command_refreshes_flags_as_of_a_date(
-    app: FastAPI, migrated: Settings
+    app: FastAPI, settings: Settings
 ) -> None:
-    async with client_with(app, token(migrated)) as client:
+    async with client_with(app, token(settings)) as client:
         patient = await f.patient(client)
         await f.prednisone(
             client,
@@ -44,7 +45,7 @@ async def test_reevaluate_command_refreshes_flags_as_of_a_date(
                 "7",
             ],
             cwd=ROOT,
-            env={"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": migrated.database_url},
+            env={"PATH": "/usr/bin:/bin", "TR_DATABASE_URL": settings.database_url},
             capture_output=True,
             text=True,
             timeout=300,
@@ -56,7 +57,7 @@ async def test_reevaluate_command_refreshes_flags_as_of_a_date(
     assert "expired idempotency keys purged" in done.stdout
     assert "re-evaluating as of 2017-12-01" in done.stderr  # the progress bar
     assert "100%" in done.stderr
-    async with client_with(app, token(migrated)) as client:
+    async with client_with(app, token(settings)) as client:
         assert stored_today == "not_met"  # the course ended long before today
         assert await _cohort(client, patient["mrn"]) == "met"  # 180 days at 20 mg by then
 
@@ -72,8 +73,8 @@ async def _cohort(client: httpx.AsyncClient, mrn: str) -> str:
 
 
 @pytest.mark.anyio
-async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Settings) -> None:
-    async with client_with(app, token(migrated)) as client:
+async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, settings: Settings) -> None:
+    async with client_with(app, token(settings)) as client:
         patient = await f.patient(client)
         pid = patient["id"]
         await f.prednisone(client, pid, start_date="2020-01-01")
@@ -97,9 +98,9 @@ async def test_stored_flags_equal_a_fresh_evaluation(app: FastAPI, migrated: Set
 
 
 @pytest.mark.anyio
-async def test_the_write_itself_is_in_the_stored_flags(app: FastAPI, migrated: Settings) -> None:
+async def test_the_write_itself_is_in_the_stored_flags(app: FastAPI, settings: Settings) -> None:
     """The flags stored by a write include that write (not only the records before it)."""
-    async with client_with(app, token(migrated)) as client:
+    async with client_with(app, token(settings)) as client:
         patient = await f.patient(client)
         await f.prednisone(
             client,

@@ -37,6 +37,7 @@ async def test_audit_needs_its_scope_and_cannot_be_changed(
     app: FastAPI, settings: Settings
 ) -> None:
     async with client_with(app, token(settings, "records:read records:write")) as c:
+        await f.patient(c)  # an event to try to change
         assert (await c.get("/v1/audit-events")).status_code == 403
     async with client_with(app, token(settings, "audit:read")) as c:
         page = (await c.get("/v1/audit-events", params={"limit": 1})).json()

@@ -88,10 +88,10 @@ async def test_basic_auth_scheme_is_401(app: FastAPI) -> None:
 
 
 @pytest.fixture
-async def pem_app(migrated: Settings) -> AsyncIterator[tuple[FastAPI, rsa.RSAPrivateKey]]:
+async def pem_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, rsa.RSAPrivateKey]]:
     key, pem = _rsa()
     settings = Settings(
-        database_url=migrated.database_url,
+        database_url=settings.database_url,
         jwt_public_key=pem,
         jwt_issuer="https://idp.example",
         jwt_audience="treatment-records",
@@ -132,9 +132,10 @@ def jwks_server(tmp_path: Path) -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
     server.server_close()
 
 
-async def test_jwks_tokens(migrated: Settings, jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
+@pytest.mark.slow  # serves the key document over HTTP
+async def test_jwks_tokens(settings: Settings, jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
     url, key = jwks_server
-    app = create_app(Settings(database_url=migrated.database_url, jwks_url=url))
+    app = create_app(Settings(database_url=settings.database_url, jwks_url=url))
     try:
         good = jwt.encode(_claims(), key, algorithm="RS256", headers={"kid": "k1"})
         assert await _status(app, good) == 200
@@ -144,8 +145,8 @@ async def test_jwks_tokens(migrated: Settings, jwks_server: tuple[str, rsa.RSAPr
         await app.state.engine.dispose()
 
 
-async def test_no_key_configured_refuses_every_token(migrated: Settings) -> None:
-    app = create_app(Settings(database_url=migrated.database_url))
+async def test_no_key_configured_refuses_every_token(settings: Settings) -> None:
+    app = create_app(Settings(database_url=settings.database_url))
     try:
         assert await _status(app, jwt.encode(_claims(), SECRET, algorithm="HS256")) == 401
     finally:

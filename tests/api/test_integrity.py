@@ -132,9 +132,9 @@ async def test_concurrent_patches_keep_versions_strictly_increasing(
     assert stale.status_code == 412
 
 
-async def test_database_contention_is_503_with_retry_after(migrated: Settings) -> None:
+async def test_database_contention_is_503_with_retry_after(settings: Settings) -> None:
     """A write that cannot get its lock within the timeout is refused, not hung, not 500."""
-    settings = migrated.model_copy(update={"db_timeout_seconds": 0.3})
+    settings = settings.model_copy(update={"db_timeout_seconds": 0.3})
     app = create_app(settings)
     async with client_with(app, token(settings)) as client:
         patient = await f.patient(client)
@@ -177,9 +177,9 @@ async def test_concurrent_patches_of_different_fields_both_survive(
 
 
 async def test_unexpected_errors_are_500_problems_without_their_message(
-    migrated: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(migrated)
+    app = create_app(settings)
 
     secret = "SECRET-" + "PATIENT-VALUE"  # kept out of the source line the frames quote
 

@@ -50,12 +50,12 @@ async def test_one_json_log_line_per_request_without_patient_data(
     assert patient["mrn"] not in logged
 
 
-async def test_cors_is_off_by_default_and_configurable(app: FastAPI, migrated: Settings) -> None:
+async def test_cors_is_off_by_default_and_configurable(app: FastAPI, settings: Settings) -> None:
     preflight = {"Origin": "https://clinic.example", "Access-Control-Request-Method": "GET"}
     async with client_with(app, None) as c:
         response = await c.options("/v1/patients", headers=preflight)
     assert "access-control-allow-origin" not in response.headers
-    allowed = create_app(migrated.model_copy(update={"cors_origins": ["https://clinic.example"]}))
+    allowed = create_app(settings.model_copy(update={"cors_origins": ["https://clinic.example"]}))
     async with client_with(allowed, None) as c:
         response = await c.options("/v1/patients", headers=preflight)
         other = await c.options("/v1/patients", headers={**preflight, "Origin": "https://x.org"})

@@ -1,13 +1,22 @@
 """A rhupus patient from first failed drug to sustained remission on tocilizumab, read
-through the API as of several dates (clinical-rules.md, worked examples)."""
+through the API as of several dates (clinical-rules.md, worked examples).
 
+The journey is written once per module; each test gets its own copy of that database (one
+of them marks a regimen entered in error)."""
+
+import asyncio
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from app.config import Settings
+from app.main import create_app
 from tests.support import factories as f
+from tests.support.clients import SECRET, client_with, token
+from tests.support.databases import Databases
 
 pytestmark = pytest.mark.anyio
 
@@ -72,6 +81,38 @@ async def _journey(client: httpx.AsyncClient) -> dict[str, Any]:
     return {"patient": patient, "tocilizumab": toci}
 
 
+async def _written(url: str) -> dict[str, Any]:
+    settings = Settings(database_url=url, jwt_secret=SECRET)
+    app = create_app(settings)
+    try:
+        async with client_with(app, token(settings)) as client:
+            return await _journey(client)
+    finally:
+        await app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def journey_database(databases: Databases) -> Iterator[tuple[str, dict[str, Any]]]:
+    url = databases.new()
+    made = asyncio.run(_written(url))  # its own event loop: no connection outlives it
+    yield url, made
+    databases.drop(url)
+
+
+@pytest.fixture
+def database_url(
+    databases: Databases, journey_database: tuple[str, dict[str, Any]]
+) -> Iterator[str]:
+    url = databases.clone(journey_database[0])
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def made(journey_database: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return journey_database[1]
+
+
 async def _status(client: httpx.AsyncClient, pid: str, as_of: str) -> dict[str, Any]:
     response = await client.get(f"/v1/patients/{pid}/status", params={"as_of": as_of})
     assert response.status_code == 200, response.text
@@ -79,8 +120,9 @@ async def _status(client: httpx.AsyncClient, pid: str, as_of: str) -> dict[str, 
     return data
 
 
-async def test_patient_journey_to_sustained_remission(client: httpx.AsyncClient) -> None:
-    made = await _journey(client)
+async def test_patient_journey_to_sustained_remission(
+    client: httpx.AsyncClient, made: dict[str, Any]
+) -> None:
     pid = made["patient"]["id"]
 
     early = await _status(client, pid, "2015-01-01")
@@ -121,8 +163,9 @@ async def test_patient_journey_to_sustained_remission(client: httpx.AsyncClient)
     assert stale["remission"]["status"] == "insufficient_data"
 
 
-async def test_status_history_lists_each_change_once(client: httpx.AsyncClient) -> None:
-    made = await _journey(client)
+async def test_status_history_lists_each_change_once(
+    client: httpx.AsyncClient, made: dict[str, Any]
+) -> None:
     pid = made["patient"]["id"]
     response = await client.get(
         f"/v1/patients/{pid}/status/history", params={"as_of": "2017-12-01"}
@@ -143,8 +186,9 @@ async def test_status_history_lists_each_change_once(client: httpx.AsyncClient) 
     assert steroid[-1] == ("not_met", "2016-11-01")
 
 
-async def test_entered_in_error_rewrites_the_status(client: httpx.AsyncClient) -> None:
-    made = await _journey(client)
+async def test_entered_in_error_rewrites_the_status(
+    client: httpx.AsyncClient, made: dict[str, Any]
+) -> None:
     pid = made["patient"]["id"]
     regimens = (await client.get(f"/v1/patients/{pid}/regimens")).json()["items"]
     abatacept = next(r for r in regimens if r["drug"] == "abatacept")
@@ -153,8 +197,9 @@ async def test_entered_in_error_rewrites_the_status(client: httpx.AsyncClient) -
     assert after["refractory"]["status"] == "not_met"
 
 
-async def test_cohort_list_reads_the_stored_flags(client: httpx.AsyncClient) -> None:
-    made = await _journey(client)
+async def test_cohort_list_reads_the_stored_flags(
+    client: httpx.AsyncClient, made: dict[str, Any]
+) -> None:
     pid = made["patient"]["id"]
     other = await f.patient(client)
 

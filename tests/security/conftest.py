@@ -1,15 +1,20 @@
-"""A served app (uvicorn on loopback) on the suite's migrated database, for the fuzzer."""
+"""A served app (uvicorn on loopback) on a database of the module's own, for the fuzzer."""
 
 from collections.abc import Iterator
 
 import pytest
 
-from app.config import Settings
+from tests.support.clients import SECRET
+from tests.support.databases import Databases
 from tests.support.serving import Server
 
 
 @pytest.fixture(scope="module")
-def served(migrated: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    url = databases.new()
     log = tmp_path_factory.mktemp("served") / "server.log"
-    with Server(migrated.database_url, migrated.jwt_secret or "", log) as server:
-        yield server
+    try:
+        with Server(url, SECRET, log) as server:
+            yield server
+    finally:
+        databases.drop(url)

@@ -29,9 +29,10 @@ from schemathesis.checks import (
 from app.config import Settings
 from app.security import mint_token
 from tests.support import factories as f
-from tests.support.clients import ROOT
+from tests.support.clients import ROOT, SECRET
 from tests.support.serving import Server
 
+pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ
 CHECKS = [
@@ -74,8 +75,8 @@ def _known_id(path: str, name: str, ids: dict[str, str]) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def bearer(migrated: Settings) -> str:
-    return mint_token(migrated, "fuzzer", "admin", ttl_seconds=3600)
+def bearer() -> str:
+    return mint_token(Settings(jwt_secret=SECRET), "fuzzer", "admin", ttl_seconds=3600)
 
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")

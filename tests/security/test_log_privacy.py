@@ -159,15 +159,16 @@ async def test_no_patient_data_in_logs_or_error_bodies(
         assert not leaks(response.text, s), (response.status_code, response.text)
 
 
+@pytest.mark.slow
 async def test_no_patient_data_in_the_served_process_output(
-    migrated: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
     s = secrets_of(uuid.uuid4().hex[:16])
     log = tmp_path / "server.log"
     env = {"TR_LOG_LEVEL": "DEBUG"}
-    secret = migrated.jwt_secret or ""
-    with Server(migrated.database_url, secret, log, env=env, target=AS_DEPLOYED) as server:
-        headers = {"Authorization": f"Bearer {token(migrated, 'admin', sub='privacy-walk')}"}
+    secret = settings.jwt_secret or ""
+    with Server(settings.database_url, secret, log, env=env, target=AS_DEPLOYED) as server:
+        headers = {"Authorization": f"Bearer {token(settings, 'admin', sub='privacy-walk')}"}
         async with httpx.AsyncClient(base_url=server.base, headers=headers, timeout=30) as http:
             await walk(http, s)
     output = log.read_text(errors="replace")

@@ -78,10 +78,10 @@ async def _accepted(app: FastAPI, token: str) -> None:
 
 
 @pytest.fixture
-async def strict_app(migrated: Settings) -> AsyncIterator[FastAPI]:
+async def strict_app(settings: Settings) -> AsyncIterator[FastAPI]:
     """HS256 with a required issuer and audience."""
     settings = Settings(
-        database_url=migrated.database_url,
+        database_url=settings.database_url,
         jwt_secret=SECRET,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
@@ -92,8 +92,8 @@ async def strict_app(migrated: Settings) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-async def pem_app(migrated: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(Settings(database_url=migrated.database_url, jwt_public_key=PEM))
+async def pem_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(Settings(database_url=settings.database_url, jwt_public_key=PEM))
     yield app
     await app.state.engine.dispose()
 
