@@ -16,7 +16,9 @@ from app.services.resources import LAB_RESULT, PATIENT
 from app.services.uow import UnitOfWork
 
 
-def resolve_test(key: str | None, loinc: str | None, where: str = "body") -> catalog.LabTest:
+def resolve_test(
+    *, key: str | None, loinc: str | None = None, where: str = "body"
+) -> catalog.LabTest:
     """The catalogue test named by key or LOINC code (both must agree when both are sent)."""
     by_key = catalog.lab_tests().get(key) if key is not None else None
     by_loinc = catalog.lab_tests_by_loinc().get(loinc) if loinc is not None else None
@@ -61,7 +63,7 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
 async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(LAB_RESULT.name)
-    test = resolve_test(body.test, body.loinc)
+    test = resolve_test(key=body.test, loinc=body.loinc)
     canonical_value, canonical_unit = _canonical(test, body)
     rng = body.reference_range
     fields = {
@@ -96,7 +98,7 @@ async def page(
     """A patient's lab results, of one test (key) and collected in a time range if asked."""
 
     def where() -> list[ColumnElement[bool]]:
-        key = resolve_test(test, None, where="query").key if test is not None else None
+        key = resolve_test(key=test, where="query").key if test is not None else None
         return repo.lab_filters(key, start, end)
 
     return await records.page(uow, LAB_RESULT, patient_id, request, where)
