@@ -95,7 +95,7 @@ class UnitOfWork:
         self.caller = caller
         self.settings = settings
         self.audit = AuditRecord()
-        # Patients whose records this unit wrote: their stored flags are refreshed at commit.
+        # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
         self.locked_patients: set[uuid.UUID] = set()
         # The Idempotency-Key claimed (its answer is stored with it before commit), or the
@@ -130,6 +130,7 @@ class UnitOfWork:
                 await audit_events.skip_commit_flush(self._session)
         except BaseException:
             await self._held.aclose()
+            self._session = None
             raise
         return self
 
