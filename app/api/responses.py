@@ -95,4 +95,24 @@ def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) 
     return json_response(Page[read](items=list(items), next_cursor=cursor))  # type: ignore[valid-type]
 
 
-__all__ = ["created", "errors", "json_response", "page", "replayable", "single"]
+async def shown(uow: UnitOfWork, kind: Resource[Any], row: Any) -> Response:
+    """One record as the API shows it, with its ETag."""
+    return single((await resources.present(uow, kind, [row]))[0])
+
+
+async def listed(uow: UnitOfWork, kind: Resource[Any], found: tuple[Any, str | None]) -> Response:
+    """A page of records as the API shows them."""
+    rows, cursor = found
+    return page(kind.read, await resources.present(uow, kind, rows), cursor)
+
+
+__all__ = [
+    "created",
+    "errors",
+    "json_response",
+    "listed",
+    "page",
+    "replayable",
+    "shown",
+    "single",
+]

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
-from app.api.responses import created, errors, replayable
-from app.api.routes.records import add_record_routes, listed
+from app.api.responses import created, errors, listed, replayable
+from app.api.routes.records import add_record_routes
 from app.schemas.common import Page, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results

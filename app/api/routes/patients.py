@@ -3,8 +3,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
-from app.api.responses import created, errors, replayable
-from app.api.routes.records import add_record_routes, listed
+from app.api.responses import created, errors, listed, replayable
+from app.api.routes.records import add_record_routes
 from app.errors import Unprocessable
 from app.schemas.common import Page
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate

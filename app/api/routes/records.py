@@ -5,27 +5,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import IfMatch, Paging, ReadUoW, WriteUoW
-from app.api.responses import errors, page, single
+from app.api.responses import errors, listed, shown
 from app.schemas.common import Page
 from app.schemas.history import History, VersionRead
-from app.services import records, resources
+from app.services import records
 from app.services.resources import Resource
-from app.services.uow import UnitOfWork
 
 Updater = Callable[..., Awaitable[Any]]  # (uow, record_id, body, *, if_match) -> row
-
-
-async def shown(uow: UnitOfWork, kind: Resource[Any], row: Any) -> Response:
-    return single((await resources.present(uow, kind, [row]))[0])
-
-
-async def listed(uow: UnitOfWork, kind: Resource[Any], found: tuple[Any, str | None]) -> Response:
-    rows, cursor = found
-    return page(kind.read, await resources.present(uow, kind, rows), cursor)
 
 
 def add_record_routes(
