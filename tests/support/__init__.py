@@ -1,1 +1,2 @@
-"""Helpers the tests share (and the proofs and benchmarks may use: tests never import them)."""
+"""Helpers the tests share. The proofs and the benchmarks may import them too; the tests
+never import proofs or bench."""
