@@ -70,7 +70,7 @@ class Attempt:
 
     delivered: bool
     status_code: int | None
-    latency_ms: int
+    latency_ms: int  # connect to end of excerpt; for a refused or unresolved URL, the check
     response_excerpt: str
     error_kind: ErrorKind | None
     error_detail: str | None = None  # e.g. "ReadTimeout", "CERTIFICATE_VERIFY_FAILED"
@@ -109,12 +109,15 @@ async def send(
         "Accept-Encoding": "identity",
         "Host": vetted.host_header,
     }
+    client = _client(options)
     remaining = options.total_timeout - (time.monotonic() - started)
+    # Latency is the receiver's: from connecting to the end of the excerpt (or the failure).
+    exchange_started = time.monotonic()
     try:
-        async with _client(options) as client, asyncio.timeout(remaining):
-            return await _post(client, vetted, body, headers, options, started)
+        async with client, asyncio.timeout(remaining):
+            return await _post(client, vetted, body, headers, options, exchange_started)
     except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError) as error:
-        return _failure(*_classify(error), started)
+        return _failure(*_classify(error), exchange_started)
 
 
 async def _post(

@@ -139,9 +139,10 @@ async def test_a_trickling_answer_hits_the_total_timeout(receiver: Receiver) -> 
         make_event(), receiver.url("/trickle"), [WebhookSecret.generate()], options
     )
 
+    elapsed = time.monotonic() - started
     assert (attempt.error_kind, attempt.error_detail) == (ErrorKind.TIMEOUT, "total_timeout")
-    assert 0.5 <= time.monotonic() - started < 2
-    assert attempt.latency_ms >= 500
+    assert 0.5 <= elapsed < 2
+    assert 400 <= attempt.latency_ms <= elapsed * 1000  # the exchange, within the attempt
 
 
 def closed_port() -> int:
