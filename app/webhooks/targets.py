@@ -66,11 +66,12 @@ class VettedTarget:
 
     @property
     def sni_hostname(self) -> str | None:
-        """The TLS server name: the URL's host name; None for http and for an IP literal
-        (RFC 6066 forbids addresses in SNI; the certificate is then checked against the IP)."""
+        """The TLS server name: the URL's host name without a trailing dot (RFC 6066, 3);
+        None for http and for an IP literal (RFC 6066 forbids addresses in SNI; the
+        certificate is then checked against the IP)."""
         if self.url.scheme != "https" or parse_address(self.hostname) is not None:
             return None
-        return self.hostname
+        return self.hostname.rstrip(".")
 
     def url_for(self, address: str) -> httpx.URL:
         """The URL with its host replaced by ``address``: where the connection goes."""

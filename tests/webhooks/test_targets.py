@@ -216,3 +216,9 @@ async def test_plain_http_has_no_sni_and_default_port_stays_out_of_host() -> Non
     resolver = ScriptedResolver({"hooks.example": ["10.0.0.5"]})
     vetted = await vet_target("http://hooks.example:80/x", allow_private=True, resolver=resolver)
     assert (vetted.host_header, vetted.port, vetted.sni_hostname) == ("hooks.example", 80, None)
+
+
+async def test_sni_name_drops_the_trailing_dot_of_a_fully_qualified_host() -> None:
+    resolver = ScriptedResolver({"hooks.example.": ["93.184.216.34"]})
+    vetted = await vet_target("https://hooks.example./x", allow_private=False, resolver=resolver)
+    assert (vetted.sni_hostname, vetted.host_header) == ("hooks.example", "hooks.example.")
