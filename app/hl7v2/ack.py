@@ -42,7 +42,8 @@ def build_ack(
     (None: there was no readable MSH). The ACK's MSH swaps sender and receiver and echoes
     the version; MSA-2 echoes MSH-10; `text` goes to MSA-3; each error is an ERR segment in
     the form of the message's version."""
-    source = _normal_source(header or _NO_HEADER)
+    header = header or _NO_HEADER
+    source = _normal_source(header)
     ack = source.create_ack(
         str(code),
         message_id=control_id or hl7.generate_message_control_id(),
@@ -52,7 +53,7 @@ def build_ack(
     ack.segment("MSH").assign_field(moment.strftime("%Y%m%d%H%M%S+0000"), 7)
     if text:
         ack.segment("MSA").assign_field(ack.escape(text), 3)
-    current = _current_form(component(source.segment("MSH"), 12))
+    current = _current_form(header.version)
     for error in errors:
         ack.append(_err(ack, error) if current else _err_v23(ack, error))
     return str(ack)

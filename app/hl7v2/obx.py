@@ -21,6 +21,7 @@ STORED_STATUSES = {"F": False, "C": True}  # OBX-11 -> is it a correction
 PRELIMINARY = "P"
 NUMERIC_TYPES = {"NM", "SN"}
 TEXT_TYPES = {"ST", "CE", "CWE"}
+PRIMITIVE_TYPES = {"NM", "ST"}  # one component: the rest of a value is never dropped
 LOINC_SYSTEM = "LN"
 
 
@@ -104,6 +105,8 @@ def _value(segment: hl7.Segment, options: Hl7Options) -> dict[str, Any]:
         raise FieldProblem(5, ErrorCode.REQUIRED_FIELD_MISSING, "OBX-5 has no value")
     if count > 1:
         raise FieldProblem(5, ErrorCode.DATA_TYPE, "OBX-5 repeats; one value per OBX")
+    if value_type in PRIMITIVE_TYPES and len(components(segment, 5)) > 1:
+        raise FieldProblem(5, ErrorCode.DATA_TYPE, f"OBX-5 is {value_type} but has components")
     if value_type in NUMERIC_TYPES:
         return _numeric(segment, value_type)
     if value_type in TEXT_TYPES:

@@ -114,6 +114,7 @@ def test_numeric_values(value_type: str, value: str, expected: dict[str, object]
         ("NM", "9" * 400, 5, ErrorCode.DATA_TYPE),  # not finite as a float
         ("NM", "", 5, ErrorCode.REQUIRED_FIELD_MISSING),
         ("NM", "1~2", 5, ErrorCode.DATA_TYPE),  # repeated
+        ("NM", "1.2^H", 5, ErrorCode.DATA_TYPE),  # NM has no components
         ("SN", "5", 5, ErrorCode.DATA_TYPE),  # SN-1 is the comparator
         ("SN", "<>^5", 5, ErrorCode.DATA_TYPE),
         ("SN", "^1^-^5", 5, ErrorCode.DATA_TYPE),  # a range
@@ -183,6 +184,7 @@ def test_qualitative_values_map_through_the_text_map(
     [
         ("CE", "EQV^Equivocal^L", ErrorCode.TABLE_VALUE_NOT_FOUND),
         ("ST", "Dudoso", ErrorCode.TABLE_VALUE_NOT_FOUND),
+        ("ST", "NEG^POS", ErrorCode.DATA_TYPE),  # ST has no components
         ("ST", "", ErrorCode.REQUIRED_FIELD_MISSING),
     ],
 )
