@@ -34,13 +34,13 @@ class FieldProblem(Exception):
         self.text = text
 
 
-def number(text: str, field: int = 5) -> float:
-    """An HL7 NM value as a finite float."""
+def number(text: str) -> float:
+    """An HL7 NM value (OBX-5) as a finite float."""
     if not _NM_RE.fullmatch(text):
-        raise FieldProblem(field, ErrorCode.DATA_TYPE, f"OBX-{field} is not an HL7 NM number")
+        raise FieldProblem(5, ErrorCode.DATA_TYPE, "OBX-5 is not an HL7 NM number")
     value = float(text)
     if not math.isfinite(value):
-        raise FieldProblem(field, ErrorCode.DATA_TYPE, f"OBX-{field} is out of range")
+        raise FieldProblem(5, ErrorCode.DATA_TYPE, "OBX-5 is out of range")
     return value
 
 
