@@ -5,7 +5,7 @@ each `LabResultItem.body`, and answers with `result_ack` (or `reject_ack` for an
 `Unparseable` message). See interop.md, "HL7 v2 lab results (ORU^R01)".
 """
 
-from app.hl7v2.ack import AckCode, build_ack, reject_ack, result_ack
+from app.hl7v2.ack import AckCode, build_ack, reject_ack, result_ack, undecodable_ack
 from app.hl7v2.model import (
     BODY_FIELD_POSITIONS,
     AckError,
@@ -45,4 +45,5 @@ __all__ = [
     "read_header",
     "reject_ack",
     "result_ack",
+    "undecodable_ack",
 ]

@@ -7,7 +7,7 @@ from enum import StrEnum
 import hl7
 
 from app.hl7v2.fields import component, raw
-from app.hl7v2.model import AckError, MessageHeader, OruMessage, Unparseable
+from app.hl7v2.model import AckError, ErrorCode, MessageHeader, OruMessage, Unparseable
 
 APPLICATION = "treatment-records"
 # The MSH an ACK answers when the message had none: our newest version, production.
@@ -91,6 +91,12 @@ def result_ack(
     return build_ack(
         message.header, code, errors, text="; ".join(parts), control_id=control_id, now=now
     )
+
+
+def undecodable_ack(encoding: str, *, control_id: str | None = None) -> str:
+    """The AR for bytes that are not text in `encoding` (nothing of the MSH can be trusted)."""
+    error = AckError(None, None, None, ErrorCode.DATA_TYPE, f"the message is not {encoding}")
+    return build_ack(None, AckCode.REJECT, [error], text=error.text, control_id=control_id)
 
 
 def _count(n: int, noun: str) -> str:

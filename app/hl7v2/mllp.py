@@ -7,8 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from hl7.mllp import HL7StreamReader, HL7StreamWriter, InvalidBlockError, start_hl7_server
 
-from app.hl7v2.ack import AckCode, build_ack
-from app.hl7v2.model import AckError, ErrorCode
+from app.hl7v2.ack import undecodable_ack
 
 Handler = Callable[[str], Awaitable[str]]
 # Larger than asyncio's 64 KiB default: results may carry long reports.
@@ -61,6 +60,5 @@ async def _answer(block: bytes, handler: Handler, encoding: str) -> str:
     try:
         text = block.decode(encoding)
     except UnicodeDecodeError:
-        error = AckError(None, None, None, ErrorCode.DATA_TYPE, f"the message is not {encoding}")
-        return build_ack(None, AckCode.REJECT, [error], text=error.text)
+        return undecodable_ack(encoding)
     return await handler(text)

@@ -18,6 +18,7 @@ from app.hl7v2 import (
     patient_error,
     reject_ack,
     result_ack,
+    undecodable_ack,
 )
 from tests.hl7v2.messages import GESTLAB, GESTLAB_MSH, LABWIN, SYNLAB, er7, options
 
@@ -251,3 +252,16 @@ def test_errors_without_a_location_up_to_v24_leave_those_err1_components_empty()
     assert [get(msh_only, "ERR", 1, 4, s) for s in (1, 3)] == ["100", "HL70357"]
     assert [get(no_field, "ERR", 1, c) for c in (1, 2, 3)] == ["OBX", "1", ""]
     assert [get(no_field, "ERR", 1, 4, s) for s in (1, 3)] == ["100", "HL70357"]
+
+
+def test_bytes_that_are_not_text_get_an_ar_with_no_sender() -> None:
+    ack = read(undecodable_ack("utf-8", control_id="TR0004"))
+
+    assert [get(ack, "MSH", n) for n in (3, 5, 10, 12)] == [
+        "treatment-records",
+        "",
+        "TR0004",
+        "2.5.1",
+    ]
+    assert [get(ack, "MSA", n) for n in (1, 2, 3)] == ["AR", "", "the message is not utf-8"]
+    assert get(ack, "ERR", 3) == "102"
