@@ -12,7 +12,7 @@ from app.charts import lanes, legend, style
 from app.charts.axes import date_axis, date_gridlines, value_axis
 from app.charts.model import DateSpan, LabPoint, PatientChartData
 from app.charts.scales import MONTHS, DateScale, Linear, date_ticks, value_ticks
-from app.charts.svg import add, document, num, serialize, tooltip
+from app.charts.svg import add, document, exact, num, serialize, tooltip
 
 WIDTH = 1200
 LEFT = 170  # drug names and value ticks
@@ -187,7 +187,7 @@ def _series(
     add(group, "path", {**line, "stroke-width": 1.5, "stroke-linejoin": "round"})
     for point in ordered:
         attrs = {"class": f"point {panel.key}", "data-date": point.day.isoformat()}
-        marker = add(group, "g", {**attrs, "data-value": num(point.value)})
+        marker = add(group, "g", {**attrs, "data-value": exact(point.value)})
         style.lab_marker(marker, panel.key, x(point.day), y(point.value), {})
         tooltip(marker, f"{panel.name} {num(point.value)} {panel.unit} on {point.day.isoformat()}")
 

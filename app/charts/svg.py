@@ -27,6 +27,12 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def exact(value: float) -> str:
+    """A data value as it was given (shortest round-trip form), without a trailing ".0"."""
+    text = repr(float(value))
+    return text.removesuffix(".0")
+
+
 def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
