@@ -16,8 +16,8 @@ from app.charts import (
     patient_chart_svg,
 )
 
+from .builders import RUNS, course
 from .svg_reading import NS, find, one, parse, title_of, x_of_date
-from .test_patient_chart import RUNS, course
 
 NOT_A_NUMBER = re.compile(r"\b(nan|inf)\b", re.IGNORECASE)
 
