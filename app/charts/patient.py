@@ -49,18 +49,25 @@ def _all_days(data: PatientChartData) -> list[date]:
 
 
 def _window(data: PatientChartData) -> tuple[date, date] | None:
-    """The chart's first and last day: as asked, else the extent of the data."""
-    days = _all_days(data)
-    if not days and not (data.first_day and data.last_day):
+    """The chart's first and last day: as asked (the request's from/to), else the extent of
+    the data; None when there is neither."""
+    if data.first_day and data.last_day:
+        if data.first_day > data.last_day:
+            raise ValueError("the chart's first day is after its last day")
+        return data.first_day, data.last_day
+    days = _all_days(data) + [day for day in (data.first_day, data.last_day) if day]
+    if not days:
         return None
-    first = data.first_day or min(days)
-    last = data.last_day or max(days)
-    if first > last:
-        raise ValueError("the chart's first day is after its last day")
-    if last - first < 2 * MIN_HALF_SPAN and not (data.first_day and data.last_day):
-        middle = first + timedelta(days=(last - first).days // 2)
-        first, last = middle - MIN_HALF_SPAN, middle + MIN_HALF_SPAN
-    return first, last
+    first, last = data.first_day or min(days), data.last_day or max(days)
+    if last - first >= 2 * MIN_HALF_SPAN:
+        return first, last
+    # Less than a month: widen it, never past the end that was asked for.
+    if data.first_day:
+        return first, first + 2 * MIN_HALF_SPAN
+    if data.last_day:
+        return last - 2 * MIN_HALF_SPAN, last
+    middle = first + timedelta(days=(last - first).days // 2)
+    return middle - MIN_HALF_SPAN, middle + MIN_HALF_SPAN
 
 
 def _within(data: PatientChartData, first: date, last: date) -> PatientChartData:

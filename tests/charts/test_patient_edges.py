@@ -87,6 +87,27 @@ def test_the_window_keeps_only_what_falls_in_it() -> None:
     assert len(find(root, "continues")) == 2  # started before the window, goes on after it
 
 
+@pytest.mark.parametrize(
+    ("first_day", "last_day", "first_tick", "last_tick"),
+    [
+        (date(2023, 3, 10), None, "2023-03-10", "2023-04-07"),  # widened forward from "from"
+        (None, date(2023, 3, 20), "2023-02-18", "2023-03-18"),  # back from "to"
+        (date(2023, 3, 14), date(2023, 3, 14), "2023-03-14", "2023-03-14"),  # one day, as asked
+    ],
+)
+def test_a_short_window_widens_only_on_the_end_not_asked_for(
+    first_day: date | None, last_day: date | None, first_tick: str, last_tick: str
+) -> None:
+    data = PatientChartData(esr=(LabPoint(date(2023, 3, 14), 42.0),))
+    root = parse(
+        patient_chart_svg(dataclasses.replace(data, first_day=first_day, last_day=last_day))
+    )
+
+    ticks = [t.get("data-date") for t in find(root, "x-tick")]
+    assert (ticks[0], ticks[-1]) == (first_tick, last_tick)
+    assert len(find(root, "point", "esr")) == 1
+
+
 def test_a_first_day_after_the_last_is_refused() -> None:
     data = PatientChartData(first_day=date(2020, 1, 2), last_day=date(2020, 1, 1))
 
