@@ -66,11 +66,8 @@ class InvalidResource(FhirError):
 
 
 def _issue(detail: Any, resource_type: str) -> Issue:
-    loc = tuple(detail["loc"])
-    if loc == ("resource_type",):
-        return Issue("structure", f"resourceType must be {resource_type}", (resource_type,))
     message = str(detail["msg"]).removeprefix("Value error, ")
-    return Issue("structure", message, (fhir_path(resource_type, loc),))
+    return Issue("structure", message, (fhir_path(resource_type, tuple(detail["loc"])),))
 
 
 def fhir_path(resource_type: str, loc: tuple[str | int, ...]) -> str:

@@ -1,5 +1,6 @@
 """Flags and DetectedIssues from our status JSON, in every flag state."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -9,7 +10,8 @@ from app.fhir.flags import detected_issue, detected_issues, flag_resource, flag_
 from app.fhir.ids import flag_of
 from app.schemas.status import StatusRead
 
-from .records import PATIENT_ID, rid, status, status_history
+from .records import PATIENT_ID, rid
+from .statuses import status, status_history
 from .validation import assert_valid
 
 CONFIG = FhirConfig()
@@ -150,6 +152,9 @@ def test_python_dates_are_accepted_too() -> None:
     assert flags[2]["period"] == {"start": "2016-05-10"}
     assert parts(issue["extension"][0])["observedAt"] == "2016-05-10T08:00:00Z"
     assert parts(issue["extension"][5])["observedAt"] == "2016-05-10"
+    dumped["remission"]["criteria"][5]["observed_at"] = date(2016, 5, 9)
+    doppler = detected_issue(dumped, "remission", CONFIG)["extension"][5]
+    assert parts(doppler)["observedAt"] == "2016-05-09"
 
 
 @pytest.mark.parametrize("flag", ["refractory", "steroid_dependent", "remission"])

@@ -143,16 +143,32 @@ def _check_vital_sign(path: str, observation: Mapping[str, Any]) -> None:
 
 
 def _check_contained(resource: Mapping[str, Any]) -> None:
-    """dom-2..dom-4: contained resources are referenced, unnested, without version meta."""
+    """dom-2..dom-4 for every resource in `resource` (entries of a Bundle included):
+    contained resources are referenced, unnested, and carry no version meta."""
+    for _, node in _nodes(resource, ""):
+        if "resourceType" in node:
+            _check_own_contained(node)
+
+
+def _check_own_contained(resource: Mapping[str, Any]) -> None:
     contained = resource.get("contained", [])
     ids = {c["id"] for c in contained}
-    referenced = {
-        node["reference"][1:]
-        for _, node in _nodes(resource, "")
-        if str(node.get("reference", "")).startswith("#")
-    }
-    assert referenced == ids, "every contained resource is referenced, and only those"
+    assert _local_references(resource) == ids, "contained <-> '#' references"
     for inner in contained:
         assert "contained" not in inner
         assert "versionId" not in inner.get("meta", {})
         assert "lastUpdated" not in inner.get("meta", {})
+
+
+def _local_references(node: object) -> set[str]:
+    """`#id` references of one resource and its contained ones, not of a Bundle's entries
+    (each entry resource has its own)."""
+    if isinstance(node, Mapping):
+        found = {node["reference"][1:]} if str(node.get("reference", "")).startswith("#") else set()
+        for key, value in node.items():
+            if key != "resource":
+                found |= _local_references(value)
+        return found
+    if isinstance(node, list):
+        return {r for value in node for r in _local_references(value)}
+    return set()
