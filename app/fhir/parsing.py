@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.quantity import Quantity
 from fhir.resources.R4B.reference import Reference
-from fhir_core.fhirabstractmodel import FHIRAbstractModel
+from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from app.fhir.codes import UCUM
@@ -18,7 +19,7 @@ from app.fhir.config import FhirConfig
 from app.fhir.errors import InvalidResource, MappingError
 from app.fhir.ids import record_id
 
-Model = TypeVar("Model", bound=FHIRAbstractModel)
+Model = TypeVar("Model", bound=Resource)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +82,9 @@ def reference_to(
 def _literal(text: str, expression: str, resource_type: str, config: FhirConfig) -> Ref:
     if text.startswith("urn:uuid:"):
         return Ref(resource_type, placeholder=text)
-    prefix = f"{resource_type}?identifier="
+    prefix = f"{resource_type}?"
     if text.startswith(prefix):
-        token = parse_token(text.removeprefix(prefix), expression)
+        token = identifier_query(text.removeprefix(prefix), expression)
         return _by_identifier(resource_type, token, expression, config)
     kind, _, rest = text.partition("/")
     found = record_id(rest) if kind == resource_type else None
@@ -105,6 +106,15 @@ def _identifier_token(identifier: Identifier, expression: str) -> tuple[str | No
     if not identifier.value:
         raise MappingError(f"{expression}.value", "an identifier needs a value", code="required")
     return identifier.system, identifier.value
+
+
+def identifier_query(query: str, expression: str) -> tuple[str | None, str]:
+    """`identifier=system|value` (URL-encoded; a bare value: any system), the one search
+    that finds a record here: conditional references and conditional creates."""
+    params = parse_qsl(query, keep_blank_values=True)
+    if len(params) != 1 or params[0][0] != "identifier":
+        raise MappingError(expression, "expected identifier=system|value", code="not-supported")
+    return parse_token(params[0][1], expression)
 
 
 def parse_token(text: str, expression: str) -> tuple[str | None, str]:

@@ -5,7 +5,6 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import parse_qsl
 
 from fhir.resources.R4B.bundle import Bundle
 
@@ -13,7 +12,7 @@ from app.fhir.config import FhirConfig
 from app.fhir.errors import FhirError, InvalidRequest, MappingError
 from app.fhir.inbound import infusion_from_fhir, patient_from_fhir
 from app.fhir.inbound_lab import lab_result_from_fhir
-from app.fhir.parsing import Inbound, parse_token, validated
+from app.fhir.parsing import Inbound, identifier_query, validated
 
 Mapper = Callable[[object, FhirConfig], Inbound]
 CREATABLE: Mapping[str, Mapper] = {
@@ -26,16 +25,12 @@ Token = tuple[str | None, str]
 
 
 def parse_if_none_exist(header: str, expression: str = "If-None-Exist") -> Token:
-    """`identifier=system|value` (URL-encoded; a bare value means any system): the only
-    search a conditional create takes here, since it maps onto the unique `external_id`."""
-    params = parse_qsl(header, keep_blank_values=True)
-    if len(params) != 1 or params[0][0] != "identifier":
-        message = "conditional create takes exactly identifier=system|value"
-        raise InvalidRequest(expression, message, code="not-supported")
+    """`identifier=system|value`: the only search a conditional create takes here, since it
+    maps onto the unique `external_id` (a Patient's: the MRN). Anything else is a 400."""
     try:
-        return parse_token(params[0][1], expression)
+        return identifier_query(header, expression)
     except MappingError as error:
-        raise InvalidRequest(expression, str(error)) from None
+        raise InvalidRequest(expression, str(error), code=error.issues[0].code) from None
 
 
 def apply_if_none_exist(inbound: Inbound, token: Token, config: FhirConfig) -> Inbound:

@@ -103,6 +103,22 @@ def test_every_catalogue_code_is_accepted(loinc: str) -> None:
     assert inbound.body["unit"] == unit
 
 
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ({"reference": "Patient?identifier=urn%3Aoid%3A1.2.3.4.5%7CTO-0001"},
+         Ref("Patient", identifier=("urn:oid:1.2.3.4.5", "TO-0001"))),
+        ({"reference": "Patient?identifier=TO-0001"}, Ref("Patient", identifier=(None, "TO-0001"))),
+        ({"identifier": {"system": "urn:oid:1.2.3.4.5", "value": "TO-0001"}},
+         Ref("Patient", identifier=("urn:oid:1.2.3.4.5", "TO-0001"))),
+        ({"reference": "urn:uuid:3b8f1c1e-8d52-4c1b-9f0e-2a7d8c6b5e41", "type": "Patient"},
+         Ref("Patient", placeholder="urn:uuid:3b8f1c1e-8d52-4c1b-9f0e-2a7d8c6b5e41")),
+    ],
+)  # fmt: skip
+def test_patient_by_mrn_or_transaction_entry(subject: dict[str, Any], expected: Ref) -> None:
+    assert lab_result_from_fhir(lab_observation_in(subject=subject), CONFIG).patient == expected
+
+
 def test_identifier_with_our_system_wins_and_none_is_fine() -> None:
     ours = {"system": CONFIG.identifier_system, "value": "LAB-1"}
     two = lab_observation_in(identifier=[{"system": "http://x.example", "value": "X"}, ours])
@@ -172,6 +188,8 @@ REFUSALS = [
      "Observation.subject.identifier.value", "required"),
     ({"subject": {"reference": "Patient?identifier=|TO-0001"}},
      "Observation.subject.reference", "value"),
+    ({"subject": {"reference": "Patient?identifier=TO-0001&active=true"}},
+     "Observation.subject.reference", "not-supported"),
     ({"identifier": [{"system": "http://a.example", "value": "A"},
                      {"system": "http://b.example", "value": "B"}]},
      "Observation.identifier", "value"),
@@ -184,7 +202,9 @@ def test_refusals_name_the_element(change: dict[str, Any], expression: str, code
     with pytest.raises(MappingError) as refused:
         lab_result_from_fhir(posted, CONFIG)
 
-    issue = refused.value.outcome()["issue"][0]
+    outcome = refused.value.outcome()
+    assert_valid(outcome)
+    issue = outcome["issue"][0]
     assert issue["expression"] == [expression]
     assert issue["code"] == code
     assert refused.value.status == 422
