@@ -138,12 +138,9 @@ def _qualitative(value: CodeableConcept, test: LabTest, config: FhirConfig) -> s
     if not test.qualitative:
         raise MappingError(expression, f"{test.key} takes a numeric valueQuantity", code="value")
     ours = config.code_system("qualitative-result")
-    found = set()
-    for item in value.coding or []:
-        if item.system == SNOMED and item.code in QUALITATIVE_BY_SNOMED:
-            found.add(QUALITATIVE_BY_SNOMED[item.code])
-        elif item.system == ours and item.code in test.qualitative_values:
-            found.add(item.code)
+    systems = {SNOMED: QUALITATIVE_BY_SNOMED, ours: {v: v for v in test.qualitative_values}}
+    named = {systems[c.system].get(c.code or "") for c in value.coding or [] if c.system in systems}
+    found = {v for v in named if v is not None and v in test.qualitative_values}
     if len(found) != 1:
         message = (
             "expected one coding: SNOMED CT 260385009 (negative) or 10828004 (positive), "

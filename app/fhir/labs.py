@@ -33,8 +33,9 @@ def lab_observation(lab: Record, config: FhirConfig, *, corrected: bool = False)
         "meta": meta(lab),
         "status": _status(lab, corrected),
         "category": category("laboratory", "Laboratory"),
+        # No LOINC display: the catalogue's short names are not LOINC's display strings.
         "code": concept(
-            coding(LOINC, lab["loinc"], name),
+            coding(LOINC, lab["loinc"]),
             coding(config.code_system("lab-test"), lab["test"]),
             text=name,
         ),

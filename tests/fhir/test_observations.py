@@ -34,11 +34,8 @@ def test_every_lab_validates(lab: dict[str, Any], corrected: bool) -> None:
 
     assert_valid(resource)
     assert resource["category"][0]["coding"][0]["code"] == "laboratory"
-    assert resource["code"]["coding"][0] == {
-        "system": "http://loinc.org",
-        "code": lab["loinc"],
-        "display": lab_tests()[lab["test"]].name,
-    }
+    assert resource["code"]["coding"][0] == {"system": "http://loinc.org", "code": lab["loinc"]}
+    assert resource["code"]["text"] == lab_tests()[lab["test"]].name
     assert resource["subject"] == {"reference": f"Patient/{PATIENT_ID}"}
 
 
