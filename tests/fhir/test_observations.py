@@ -194,3 +194,12 @@ def test_assessment_item_by_field() -> None:
 
 def test_item_suffixes_name_every_item() -> None:
     assert set(ASSESSMENT_ITEMS.values()) == set(ITEMS) == set(FULL_VISIT)
+
+
+def test_lab_of_a_test_no_longer_in_the_catalogue() -> None:
+    legacy = {**lab_named("esr"), "test": "legacy_rf", "loinc": "11572-5", "unit": "[IU]/mL"}
+    resource = lab_observation(legacy, CONFIG)
+
+    assert_valid(resource)
+    assert resource["code"]["text"] == "legacy_rf"
+    assert resource["valueQuantity"]["code"] == "[IU]/mL"
