@@ -2,13 +2,20 @@
 
 Conventions: ids are strings; timestamps are timezone-aware (a naive one is read as
 UTC); lab values are already in the test's canonical unit (`canonical_unit`, see the
-lab test catalogue), and so is `reference_high`. `recorded_seq` is the insertion
+lab test catalogue; `labs.to_canonical` converts a value and its reference limit alike),
+and so is `reference_high`. Numbers may be floats, ints or Decimals: the rules read a
+float as the decimal it prints as (`exact.exact`). `recorded_seq` is the insertion
 order, used when two records share a timestamp (the one recorded later wins).
 Records with `entered_in_error` are ignored by every rule.
+
+New fields are appended with defaults, so the positional constructors of the first
+edition keep working.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+
+from app.rules.exact import Number
 
 CONVENTIONAL_CLASSES = frozenset({"csDMARD", "immunosuppressant"})
 ADVANCED_CLASSES = frozenset({"bDMARD", "tsDMARD"})
@@ -22,8 +29,8 @@ class DrugFacts:
     code: str
     drug_class: str
     mechanism: str
-    prednisone_factor: float | None = None
-    max_mg_per_infusion: float | None = None
+    prednisone_factor: Number | None = None
+    max_mg_per_infusion: Number | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class Regimen:
 
     id: str
     drug: DrugFacts
-    dose_value: float
+    dose_value: Number
     dose_unit: str
     route: str
     interval_days: int | None
@@ -56,8 +63,8 @@ class Infusion:
     id: str
     regimen_id: str
     administered_at: datetime
-    dose_mg: float
-    weight_kg: float | None = None
+    dose_mg: Number
+    weight_kg: Number | None = None
     status: str = "completed"
     entered_in_error: bool = False
 
@@ -69,17 +76,20 @@ class LabResult:
     Numeric results carry `canonical_value`/`canonical_unit`; qualitative ones carry
     `value_text` ('negative', 'positive', 'borderline'). `reference_high` is the lab's
     upper reference limit converted to the canonical unit, or None when not given.
+    `comparator` ('<', '<=', '>', '>=') marks a censored value such as '<0.3'. An
+    anti-dsDNA titer (LOINC 11013-0) travels unconverted with the unit '{titer}'.
     """
 
     id: str
     test: str
     collected_at: datetime
-    canonical_value: float | None = None
+    canonical_value: Number | None = None
     canonical_unit: str | None = None
     value_text: str | None = None
-    reference_high: float | None = None
+    reference_high: Number | None = None
     recorded_seq: int = 0
     entered_in_error: bool = False
+    comparator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,9 +101,9 @@ class Assessment:
     tender_joints_28: int | None = None
     swollen_joints_28: int | None = None
     power_doppler: str | None = None
-    patient_global: float | None = None
-    evaluator_global: float | None = None
-    weight_kg: float | None = None
+    patient_global: Number | None = None
+    evaluator_global: Number | None = None
+    weight_kg: Number | None = None
     recorded_seq: int = 0
     entered_in_error: bool = False
 

@@ -57,7 +57,9 @@ class RemissionResult(FlagResult):
 
 @dataclass(frozen=True)
 class Score:
-    """A disease-activity score, or the reason it was omitted (`value` None)."""
+    """A disease-activity score, or the reason it was omitted (`value` None). The value
+    is reported rounded to 2 decimals; its category was decided on the unrounded score.
+    `source_ids` starts with the assessment used (each score may use its own)."""
 
     name: str
     value: float | None
@@ -94,7 +96,9 @@ class IntervalCheck:
 
 @dataclass(frozen=True)
 class SafetyAlert:
-    """A tocilizumab monitoring alert naming the lab result that triggered it."""
+    """A tocilizumab monitoring alert naming the lab result that triggered it. For a
+    censored result (`comparator` set) `value` is its bound, and the action is the most
+    severe one the result cannot rule out."""
 
     action: SafetyAction
     test: str
@@ -104,6 +108,7 @@ class SafetyAlert:
     source_id: str
     observed_at: datetime
     message: str
+    comparator: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,11 @@ RULES_VERSION = "2025.1"
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """Thresholds (units in the field names) and windows (days) of every rule."""
+    """Thresholds (units in the field names) and windows (days) of every rule.
+
+    Fields keep simple types (a pydantic-settings model nests this class); thresholds
+    given as floats are read as the decimals they print as (`exact.exact`).
+    """
 
     # Timestamps map to calendar dates in this IANA zone.
     clinical_timezone: str = "UTC"
@@ -28,6 +32,8 @@ class RuleSettings:
     # Disease activity: ESR/CRP paired with the latest assessment.
     activity_lab_window_days: int = 14
     activity_warning_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
+    # A score's assessment older than this is not scored (reason `stale`).
+    activity_stale_days: int = 90
     # Infusions.
     dose_tolerance_pct: float = 10.0
     dose_weight_lookback_days: int = 30

@@ -6,7 +6,9 @@ Met when the daily prednisone-equivalent dose is >= 7.5 mg/day on `as_of` and on
 every one of the 180 days before it. The daily dose is the sum, over glucocorticoid
 regimens active that day (start to end date, both included), of dose x prednisone
 factor. The dose only changes on a start date or on an end date + 1 day, so the
-sweep visits those dates once, in order, with exact (fractional) sums.
+sweep visits those dates once, in order, with exact sums: each dose and factor is
+read as the decimal it was written as, then summed as an exact rational (an 'mg every
+N days' dose is dose / N), so 7.3 + 0.2 is 7.5.
 """
 
 from collections import defaultdict
@@ -16,6 +18,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from app.rules.dates import ONE_DAY, days_before
+from app.rules.exact import exact
 from app.rules.inputs import GLUCOCORTICOID_CLASS, Regimen
 from app.rules.outcomes import Criterion, FlagResult, Status
 from app.rules.settings import RuleSettings
@@ -23,21 +26,29 @@ from app.rules.settings import RuleSettings
 UNIT = "mg/day prednisone-equivalent"
 
 
-def daily_prednisone_equivalent(regimen: Regimen) -> float | None:
-    """mg/day of prednisone equivalent: dose x factor (prednisone 1, methylprednisolone
-    1.25, dexamethasone 6.67, hydrocortisone 0.25, deflazacort 0.83).
+def daily_amount(regimen: Regimen) -> Fraction | None:
+    """mg/day of prednisone equivalent, exactly: dose x factor (prednisone 1,
+    methylprednisolone 1.25, dexamethasone 6.67, ...: the catalogue's factors).
 
-    'mg/day' doses count as given; 'mg' every N days is averaged over the N days
-    (alternate-day tapering); other units or an unknown factor give None (unknown).
+    'mg/day' doses count as given; 'mg' every N days (alternate-day tapering) is
+    averaged over the N days; other units, or no factor, give None: unknown.
     """
     factor = regimen.drug.prednisone_factor
     if factor is None:
         return None
+    amount = Fraction(exact(regimen.dose_value)) * Fraction(exact(factor))
     if regimen.dose_unit == "mg/day":
-        return regimen.dose_value * factor
+        return amount
     if regimen.dose_unit == "mg" and regimen.interval_days:
-        return regimen.dose_value / regimen.interval_days * factor
+        return amount / regimen.interval_days
     return None
+
+
+def daily_prednisone_equivalent(regimen: Regimen) -> float | None:
+    """The regimen's mg/day of prednisone equivalent as reported (3 decimals); None when
+    unknown."""
+    amount = daily_amount(regimen)
+    return None if amount is None else round(float(amount), 3)
 
 
 def glucocorticoids(regimens: Iterable[Regimen]) -> list[Regimen]:
@@ -57,8 +68,8 @@ def _changes(regimens: Iterable[Regimen]) -> list[tuple[date, Fraction, int]]:
         deltas[day] = (deltas[day][0] + amount, deltas[day][1] + unknown)
 
     for regimen in regimens:
-        dose = daily_prednisone_equivalent(regimen)
-        amount, unknown = (Fraction(0), 1) if dose is None else (Fraction(dose), 0)
+        daily = daily_amount(regimen)
+        amount, unknown = (Fraction(0), 1) if daily is None else (daily, 0)
         shift(regimen.start_date, amount, unknown)
         if regimen.end_date is not None:
             shift(regimen.end_date + ONE_DAY, -amount, -unknown)
@@ -103,11 +114,11 @@ class _DoseState:
 
 
 def _sweep(
-    regimens: Iterable[Regimen], as_of: date, settings: RuleSettings
+    courses: list[Regimen], as_of: date, settings: RuleSettings
 ) -> tuple[list[tuple[date, Status]], _DoseState]:
     duration = timedelta(days=settings.steroid_duration_days)
-    state = _DoseState(Fraction(settings.steroid_threshold_mg_per_day))
-    changes = [change for change in _changes(glucocorticoids(regimens)) if change[0] <= as_of]
+    state = _DoseState(Fraction(exact(settings.steroid_threshold_mg_per_day)))
+    changes = [change for change in _changes(courses) if change[0] <= as_of]
     next_days = [*(change[0] for change in changes), as_of + ONE_DAY][1:]
     timeline: list[tuple[date, Status]] = []
     for (day, amount, unknown), next_day in zip(changes, next_days, strict=True):
@@ -122,16 +133,17 @@ def steroid_timeline(
 ) -> list[tuple[date, Status]]:
     """The flag on each glucocorticoid start date, end date + 1 day, and day a run
     reaches its full duration, up to `as_of`."""
-    return _sweep(regimens, as_of, settings)[0]
+    return _sweep(glucocorticoids(regimens), as_of, settings)[0]
 
 
 def _regimen_evidence(regimen: Regimen) -> dict[str, object]:
+    factor = regimen.drug.prednisone_factor
     return {
         "id": regimen.id,
         "drug": regimen.drug.code,
-        "dose_value": regimen.dose_value,
+        "dose_value": float(exact(regimen.dose_value)),
         "dose_unit": regimen.dose_unit,
-        "prednisone_factor": regimen.drug.prednisone_factor,
+        "prednisone_factor": None if factor is None else float(factor),
         "prednisone_equivalent_mg_per_day": daily_prednisone_equivalent(regimen),
         "start_date": regimen.start_date,
         "end_date": regimen.end_date,

@@ -31,6 +31,13 @@ DRUGS = {
         DrugFacts("dexamethasone", "glucocorticoid", "glucocorticoid", prednisone_factor=6.67),
         DrugFacts("hydrocortisone", "glucocorticoid", "glucocorticoid", prednisone_factor=0.25),
         DrugFacts("deflazacort", "glucocorticoid", "glucocorticoid", prednisone_factor=0.83),
+        DrugFacts("triamcinolone", "glucocorticoid", "glucocorticoid", prednisone_factor=1.25),
+        DrugFacts("betamethasone", "glucocorticoid", "glucocorticoid", prednisone_factor=6.67),
+        DrugFacts("cortisone", "glucocorticoid", "glucocorticoid", prednisone_factor=0.2),
+        DrugFacts("budesonide", "glucocorticoid", "glucocorticoid"),
+        DrugFacts("cyclophosphamide", "immunosuppressant", "alkylating"),
+        DrugFacts("baricitinib", "tsDMARD", "JAK"),
+        DrugFacts("sarilumab", "bDMARD", "IL-6R"),
     )
 }
 WOMAN = Patient("female", date(1957, 3, 1))
@@ -77,6 +84,7 @@ def lab(
     high: float | None = None,
     seq: int = 0,
     unit: str | None = None,
+    comparator: str | None = None,
 ) -> LabResult:
     return LabResult(
         id=lab_id,
@@ -87,6 +95,7 @@ def lab(
         value_text=text,
         reference_high=high,
         recorded_seq=seq,
+        comparator=comparator,
     )
 
 

@@ -27,6 +27,10 @@ def before(days: int) -> str:
         ("dexamethasone", 1.5, "mg/day", None, 10.005),
         ("hydrocortisone", 30.0, "mg/day", None, 7.5),
         ("deflazacort", 9.0, "mg/day", None, 7.47),
+        ("triamcinolone", 6.0, "mg/day", None, 7.5),
+        ("betamethasone", 1.5, "mg/day", None, 10.005),
+        ("cortisone", 37.5, "mg/day", None, 7.5),
+        ("budesonide", 9.0, "mg/day", None, None),  # no systemic factor: never guessed
         ("prednisone", 15.0, "mg", 2, 7.5),  # alternate-day dosing, averaged
         ("prednisone", 15.0, "mg", None, None),
         ("prednisone", 0.1, "mg/kg", None, None),
@@ -39,7 +43,7 @@ def test_prednisone_equivalent(
     result = daily_prednisone_equivalent(regimen("r", drug, dose=dose, unit=unit,
                                                  interval_days=interval))  # fmt: skip
 
-    assert result == (None if expected is None else pytest.approx(expected))
+    assert result == expected
 
 
 UNKNOWN_DOSE = regimen("mp", "methylprednisolone", before(400), dose=1.0, unit="mg/kg")
@@ -181,3 +185,21 @@ def test_exact_sums_do_not_drift() -> None:
 
     assert result.criteria[0].status is MET  # 6.5 + 10 x 0.1 == 7.5, not 7.4999...
     assert result.criteria[0].value == 7.5
+
+
+@pytest.mark.parametrize(
+    "regimens",
+    [
+        pytest.param((regimen("a", "prednisone", before(200), dose=7.3),
+                      regimen("b", "prednisone", before(200), dose=0.2)), id="7.3 + 0.2"),
+        pytest.param((regimen("a", "hydrocortisone", before(200), dose=0.8),
+                      regimen("b", "prednisone", before(200), dose=7.3)), id="0.8 x 0.25 + 7.3"),
+        pytest.param((regimen("a", "prednisone", before(200), dose=6.3),
+                      regimen("b", "triamcinolone", before(200), dose=0.96)),
+                     id="6.3 + 0.96 x 1.25"),
+    ],
+)  # fmt: skip
+def test_regimens_summing_to_exactly_the_threshold_meet_it(regimens: tuple[Regimen, ...]) -> None:
+    result = steroid_dependent(regimens, AS_OF, SETTINGS)
+
+    assert (result.status, result.criteria[0].value) == (MET, 7.5)
