@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.rules import activity, refractory, remission, safety, steroids
+from app.rules.dates import clinical_date, window_bounds
+from app.rules.doses import Dose, current_dose, dose_on
+from app.rules.exact import exact
 from app.rules.history import status_history
-from app.rules.infusions import check_dose, check_interval
+from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
+    DoseChange,
     DrugFacts,
     Infusion,
     LabResult,
@@ -18,6 +22,7 @@ from app.rules.inputs import (
     PatientRecords,
     Regimen,
 )
+from app.rules.labs import to_canonical
 from app.rules.outcomes import (
     Criterion,
     DiseaseActivity,
@@ -38,6 +43,8 @@ __all__ = [
     "Assessment",
     "Criterion",
     "DiseaseActivity",
+    "Dose",
+    "DoseChange",
     "DoseCheck",
     "DrugFacts",
     "FlagChange",
@@ -57,9 +64,16 @@ __all__ = [
     "Status",
     "check_dose",
     "check_interval",
+    "clinical_date",
+    "current_dose",
+    "dose_on",
     "evaluate",
     "evaluate_flags",
+    "exact",
+    "interval_in_force",
     "status_history",
+    "to_canonical",
+    "window_bounds",
 ]
 
 

@@ -34,11 +34,28 @@ class DrugFacts:
 
 
 @dataclass(frozen=True)
-class Regimen:
-    """A prescribed course: `dose_unit` is 'mg', 'mg/kg' or 'mg/day'; dates inclusive.
+class DoseChange:
+    """A dated change of a regimen's dose (an escalation, a taper step): in force from
+    `effective_date` until the next change. `interval_days` None keeps the interval in
+    force; the unit may differ from the starting one."""
 
-    `discontinuation_reason` is one of inefficacy, intolerance, adverse_event,
-    remission, patient_choice, access, other, or None (not recorded).
+    id: str
+    effective_date: date
+    dose_value: Number
+    dose_unit: str
+    interval_days: int | None = None
+    entered_in_error: bool = False
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A prescribed course: `dose_unit` is 'mg', 'mg/kg', 'mg/m2' or 'mg/day'; route
+    'iv', 'sc', 'oral', 'im', 'intra_articular' or 'topical'; dates inclusive.
+
+    `dose_value`, `dose_unit` and `interval_days` are the starting dose; `dose_changes`
+    the later ones (see `doses.dose_on`). `discontinuation_reason` is one of inefficacy,
+    intolerance, adverse_event, remission, patient_choice, access, other, or None (not
+    recorded).
     """
 
     id: str
@@ -51,6 +68,7 @@ class Regimen:
     end_date: date | None = None
     discontinuation_reason: str | None = None
     entered_in_error: bool = False
+    dose_changes: tuple[DoseChange, ...] = ()
 
     def active_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
@@ -94,7 +112,8 @@ class LabResult:
 
 @dataclass(frozen=True)
 class Assessment:
-    """A visit: 28-joint counts, power Doppler ('positive'/'negative'), globals (0-100 mm)."""
+    """A visit: 28-joint counts, power Doppler ('positive'/'negative'), globals (0-100 mm),
+    body weight (kg) and height (cm)."""
 
     id: str
     assessed_at: datetime
@@ -106,6 +125,7 @@ class Assessment:
     weight_kg: Number | None = None
     recorded_seq: int = 0
     entered_in_error: bool = False
+    height_cm: Number | None = None
 
 
 @dataclass(frozen=True)

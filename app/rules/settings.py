@@ -25,6 +25,8 @@ class RuleSettings:
     # Steroid dependence: prednisone-equivalent mg/day held for this many days.
     steroid_threshold_mg_per_day: float = 7.5
     steroid_duration_days: int = 180
+    # Glucocorticoids by these routes do not count toward the daily systemic dose.
+    steroid_non_systemic_routes: tuple[str, ...] = ("intra_articular", "topical")
     # Complete clinical remission.
     remission_window_days: int = 90
     remission_sustained_days: int = 180
