@@ -24,6 +24,7 @@ from app.rules.inputs import (
 )
 from app.rules.labs import to_canonical
 from app.rules.outcomes import (
+    Caveat,
     Criterion,
     DiseaseActivity,
     DoseCheck,
@@ -41,6 +42,7 @@ from app.rules.settings import RULES_VERSION, RuleSettings
 __all__ = [
     "RULES_VERSION",
     "Assessment",
+    "Caveat",
     "Criterion",
     "DiseaseActivity",
     "Dose",

@@ -47,12 +47,23 @@ class FlagResult:
 
 
 @dataclass(frozen=True)
+class Caveat:
+    """A reason to read a result with care, e.g. `acute_phase_suppressed`: `drug` lowers
+    the acute-phase reactants the `criteria` read."""
+
+    code: str
+    drug: str
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RemissionResult(FlagResult):
     """`since`: first day of the current unbroken run of remission (None when not met)."""
 
     since: date | None = None
     duration_days: int | None = None
     sustained: bool = False
+    caveats: tuple[Caveat, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ class RuleSettings:
     remission_window_days: int = 90
     remission_sustained_days: int = 180
     crp_upper_default_mg_per_l: float = 5.0
+    # IL-6R and JAK inhibitors lower ESR/CRP directly: remission carries a caveat while
+    # the patient is on one, or stopped it less than this many days before.
+    remission_caveat_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
+    remission_caveat_days: int = 90
     # Disease activity: ESR/CRP paired with the latest assessment.
     activity_lab_window_days: int = 14
     activity_warning_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
