@@ -32,11 +32,14 @@ from app.rules.outcomes import (
     FlagResult,
     IntervalCheck,
     PatientStatus,
+    RemissionDefinition,
+    RemissionDefinitions,
     RemissionResult,
     SafetyAlert,
     Score,
     Status,
 )
+from app.rules.remission_definitions import remission_definitions
 from app.rules.settings import RULES_VERSION, RuleSettings
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "PatientRecords",
     "PatientStatus",
     "Regimen",
+    "RemissionDefinition",
+    "RemissionDefinitions",
     "RemissionResult",
     "RuleSettings",
     "SafetyAlert",
@@ -96,6 +101,7 @@ def evaluate(
         remission=flags.remission,
         disease_activity=activity.disease_activity(visible, as_of, settings),
         safety_alerts=safety.safety_alerts(visible, as_of, settings),
+        remission_definitions=remission_definitions(visible, as_of, settings),
     )
 
 

@@ -67,6 +67,30 @@ class RemissionResult(FlagResult):
 
 
 @dataclass(frozen=True)
+class RemissionDefinition:
+    """One published remission definition, reported beside the flag (not stored):
+    `value` is the score for SDAI/CDAI (None for Boolean, or when it cannot be computed);
+    `source_ids` the assessment and, when used, the CRP."""
+
+    name: str
+    status: Status
+    value: float | None
+    criteria: tuple[Criterion, ...]
+    assessment_id: str | None
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemissionDefinitions:
+    """ACR/EULAR Boolean 2011 and 2022, SDAI and CDAI remission, side by side."""
+
+    boolean_2011: RemissionDefinition
+    boolean_2022: RemissionDefinition
+    sdai: RemissionDefinition
+    cdai: RemissionDefinition
+
+
+@dataclass(frozen=True)
 class Score:
     """A disease-activity score, or the reason it was omitted (`value` None). The value
     is reported rounded to 2 decimals; its category was decided on the unrounded score.
@@ -142,3 +166,4 @@ class PatientStatus:
     remission: RemissionResult
     disease_activity: DiseaseActivity
     safety_alerts: tuple[SafetyAlert, ...]
+    remission_definitions: RemissionDefinitions | None = None

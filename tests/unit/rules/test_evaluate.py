@@ -42,6 +42,11 @@ def test_evaluate_returns_every_flag_score_and_alert() -> None:
     assert status.disease_activity.assessment_id == "visit-2"
     assert [(a.test, a.action) for a in status.safety_alerts] == [("neutrophils", "interrupt")]
     assert [c.drug for c in status.remission.caveats] == ["tocilizumab"]
+    definitions = status.remission_definitions
+    assert definitions is not None
+    # visit-2: TJC 0, SJC 0, PtGA 1.0, EGA 0.5; CRP 0.3 mg/dL the same day.
+    assert (definitions.boolean_2011.status, definitions.cdai.value) == (Status.MET, 1.5)
+    assert definitions.sdai.source_ids == ("visit-2", "crp")
 
 
 def test_evaluate_ignores_records_entered_in_error() -> None:
