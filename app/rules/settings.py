@@ -6,7 +6,9 @@ dict from `RuleSettings.as_dict()` so a flag can be explained years later.
 
 from dataclasses import asdict, dataclass
 
-RULES_VERSION = "2025.1"
+# 2026.2: second edition (exact decimals, dose changes, clinical-day windows, remission
+# caveats and definitions, per-score activity inputs, catalogue additions).
+RULES_VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
