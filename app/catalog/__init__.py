@@ -18,8 +18,17 @@ class Drug:
     prednisone_factor: float | None
 
 
+# UCUM annotation of a titer's unit (the denominator of 1:N): never converted.
+TITER_UNIT = "{titer}"
+
+
 @dataclass(frozen=True, slots=True)
 class LabTest:
+    """A catalogue test. `loinc` is its primary code; `codes` every accepted code (the
+    primary first: e.g. ESR 4537-7, 30341-2, 82477-1); `titer_codes` the codes whose
+    numeric results are titers (unit `TITER_UNIT`), read only against their own
+    reference range."""
+
     key: str
     loinc: str
     name: str
@@ -27,6 +36,11 @@ class LabTest:
     units: dict[str, float]
     qualitative: bool
     qualitative_values: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    titer_codes: tuple[str, ...] = ()
+
+    def is_titer(self, code: str) -> bool:
+        return code in self.titer_codes
 
     def factor(self, unit: str) -> float | None:
         """Multiplier into the canonical unit; UCUM codes matched ignoring case, never guessed."""
@@ -50,12 +64,11 @@ def drugs() -> dict[str, Drug]:
 @cache
 def lab_tests() -> dict[str, LabTest]:
     rows = _load("lab_tests.json")["lab_tests"]
-    return {
-        r["key"]: LabTest(**{**r, "qualitative_values": tuple(r["qualitative_values"])})
-        for r in rows
-    }
+    tuples = ("qualitative_values", "codes", "titer_codes")
+    return {r["key"]: LabTest(**{**r, **{k: tuple(r[k]) for k in tuples}}) for r in rows}
 
 
 @cache
 def lab_tests_by_loinc() -> dict[str, LabTest]:
-    return {t.loinc: t for t in lab_tests().values()}
+    """Every accepted code (primary or alias) -> its test."""
+    return {code: t for t in lab_tests().values() for code in t.codes}

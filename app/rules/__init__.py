@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.rules import activity, refractory, remission, safety, steroids
+from app.rules.dates import clinical_date, window_bounds
+from app.rules.doses import Dose, current_dose, dose_on
+from app.rules.exact import exact
 from app.rules.history import status_history
-from app.rules.infusions import check_dose, check_interval
+from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
+    DoseChange,
     DrugFacts,
     Infusion,
     LabResult,
@@ -18,7 +22,9 @@ from app.rules.inputs import (
     PatientRecords,
     Regimen,
 )
+from app.rules.labs import to_canonical
 from app.rules.outcomes import (
+    Caveat,
     Criterion,
     DiseaseActivity,
     DoseCheck,
@@ -26,18 +32,24 @@ from app.rules.outcomes import (
     FlagResult,
     IntervalCheck,
     PatientStatus,
+    RemissionDefinition,
+    RemissionDefinitions,
     RemissionResult,
     SafetyAlert,
     Score,
     Status,
 )
+from app.rules.remission_definitions import remission_definitions
 from app.rules.settings import RULES_VERSION, RuleSettings
 
 __all__ = [
     "RULES_VERSION",
     "Assessment",
+    "Caveat",
     "Criterion",
     "DiseaseActivity",
+    "Dose",
+    "DoseChange",
     "DoseCheck",
     "DrugFacts",
     "FlagChange",
@@ -50,6 +62,8 @@ __all__ = [
     "PatientRecords",
     "PatientStatus",
     "Regimen",
+    "RemissionDefinition",
+    "RemissionDefinitions",
     "RemissionResult",
     "RuleSettings",
     "SafetyAlert",
@@ -57,9 +71,16 @@ __all__ = [
     "Status",
     "check_dose",
     "check_interval",
+    "clinical_date",
+    "current_dose",
+    "dose_on",
     "evaluate",
     "evaluate_flags",
+    "exact",
+    "interval_in_force",
     "status_history",
+    "to_canonical",
+    "window_bounds",
 ]
 
 
@@ -80,6 +101,7 @@ def evaluate(
         remission=flags.remission,
         disease_activity=activity.disease_activity(visible, as_of, settings),
         safety_alerts=safety.safety_alerts(visible, as_of, settings),
+        remission_definitions=remission_definitions(visible, as_of, settings),
     )
 
 

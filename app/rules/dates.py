@@ -2,9 +2,11 @@
 
 A timestamp belongs to the calendar date it has in the clinical time zone;
 "within N days up to a date" means from that date - N days to that date, both included.
+Every window counts clinical-time-zone days at both ends; `window_bounds` gives the
+loaders the UTC instants of such a window, so a query cannot disagree with the rules.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ONE_DAY = timedelta(days=1)
@@ -21,6 +23,21 @@ def clinical_date(moment: datetime, timezone_name: str) -> date:
     if timezone_name == "UTC" and aware.utcoffset() == ZERO:
         return aware.date()  # the common case, and the rules' hottest line: no conversion
     return aware.astimezone(ZoneInfo(timezone_name)).date()
+
+
+def window_bounds(first_day: date, last_day: date, timezone_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants (start, end) of the clinical days `first_day` to `last_day`, both
+    included: a timestamp belongs to one of those days exactly when start <= it < end.
+
+    Each bound is local midnight (a midnight skipped by a DST change maps to the instant
+    of the change, where that day begins). E.g. the 30 days before 2016-05-31 in
+    Europe/Madrid: `window_bounds(date(2016, 5, 1), date(2016, 5, 31), "Europe/Madrid")`
+    = (2016-04-30T22:00Z, 2016-05-31T22:00Z).
+    """
+    zone = ZoneInfo(timezone_name)
+    start = datetime.combine(first_day, time.min, zone).astimezone(UTC)
+    end = datetime.combine(last_day + ONE_DAY, time.min, zone).astimezone(UTC)
+    return start, end
 
 
 def days_before(day: date, days: int) -> date:

@@ -1,85 +1,89 @@
 """Checks returned with every infusion: was it the right dose, at the right time?
 
-Dose (tocilizumab SmPC: 8 mg/kg IV every 4 weeks, at most 800 mg per infusion):
-expected mg = dose x body weight for a mg/kg regimen (the infusion's own weight,
-else the latest weight assessed in the 30 days before), capped at the drug's
-per-infusion maximum; the dose itself for a mg regimen. `ok` within 10 % of the
-expected dose and not above the maximum.
+Dose (tocilizumab SmPC: 8 mg/kg IV every 4 weeks, at most 800 mg per infusion): the
+dose in force on the infusion's day (`doses.dose_on`, so an escalation never rewrites
+the checks of earlier infusions); expected mg = dose x body weight for mg/kg (see
+`body`), dose x Mosteller body surface area for mg/m2, capped at the drug's
+per-infusion maximum; the dose itself for mg. `ok` when |given - expected| <= 10 % of
+expected, exactly (a dose exactly 10 % off is ok), and not above the maximum.
 
-Interval: days since the previous completed infusion of the same regimen; more than
-7 days early or late is flagged.
+Interval: days since the previous completed infusion of the same regimen, against the
+interval in force on the infusion's day; more than 7 days early or late is flagged.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from app.rules.dates import clinical_date, instant, within
+from app.rules.body import body_surface_area_m2, body_weight_kg
+from app.rules.dates import clinical_date, instant
+from app.rules.doses import dose_on
+from app.rules.exact import exact, optional, reported
 from app.rules.inputs import Assessment, Infusion, Regimen
 from app.rules.outcomes import DoseCheck, DoseStatus, IntervalCheck, IntervalStatus
 from app.rules.settings import RuleSettings
 
-
-def body_weight_kg(
-    infusion: Infusion, assessments: Iterable[Assessment], settings: RuleSettings
-) -> float | None:
-    """The infusion's weight, else the latest assessed weight in the 30 days before it."""
-    if infusion.weight_kg is not None:
-        return infusion.weight_kg
-    tz = settings.clinical_timezone
-    day = clinical_date(infusion.administered_at, tz)
-    weighed = [
-        a
-        for a in assessments
-        if a.weight_kg is not None
-        and not a.entered_in_error
-        and within(clinical_date(a.assessed_at, tz), day, settings.dose_weight_lookback_days)
-    ]
-    latest = max(weighed, key=lambda a: (instant(a.assessed_at), a.recorded_seq), default=None)
-    return None if latest is None else latest.weight_kg
+HUNDRED = Decimal(100)
 
 
 def expected_mg(
     regimen: Regimen, infusion: Infusion, assessments: Iterable[Assessment], settings: RuleSettings
-) -> float | None:
-    """The dose the regimen prescribes for this infusion, in mg; None when unknown."""
-    if regimen.dose_unit == "mg":
-        return regimen.dose_value
-    if regimen.dose_unit != "mg/kg":
+) -> Decimal | None:
+    """The dose in force on the infusion's day, in mg; None when it cannot be known (no
+    weight, no height for mg/m2, or a unit that is not per infusion)."""
+    dose = dose_on(regimen, clinical_date(infusion.administered_at, settings.clinical_timezone))
+    if dose.unit == "mg":
+        return dose.value
+    if dose.unit == "mg/kg":
+        per = body_weight_kg(infusion, assessments, settings)
+    elif dose.unit == "mg/m2":
+        per = body_surface_area_m2(infusion, assessments, settings)
+    else:
         return None
-    weight = body_weight_kg(infusion, assessments, settings)
-    if weight is None:
+    if per is None:
         return None
-    maximum = regimen.drug.max_mg_per_infusion
-    dose = regimen.dose_value * weight
-    return dose if maximum is None else min(dose, maximum)
+    maximum = optional(regimen.drug.max_mg_per_infusion)
+    amount = dose.value * per
+    return amount if maximum is None else min(amount, maximum)
 
 
 def check_dose(
     regimen: Regimen, infusion: Infusion, assessments: Iterable[Assessment], settings: RuleSettings
 ) -> DoseCheck:
     """`ok` when |given - expected| <= 10 % of expected (setting) and the given dose is
-    not above the drug's per-infusion maximum; `unknown` when no weight is known.
-    deviation_pct = (given - expected) / expected x 100."""
+    not above the drug's per-infusion maximum; `unknown` when the expected dose is not.
+    deviation_pct = (given - expected) / expected x 100, reported to 2 decimals."""
     expected = expected_mg(regimen, infusion, assessments, settings)
     if expected is None or expected <= 0:
-        return DoseCheck("unknown", expected, None)
-    deviation = (infusion.dose_mg - expected) / expected * 100
-    maximum = regimen.drug.max_mg_per_infusion
-    # Rounded so that float noise cannot push an exact 10 % deviation out of range.
-    within_tolerance = round(abs(deviation), 6) <= settings.dose_tolerance_pct
-    above_maximum = maximum is not None and infusion.dose_mg > maximum
+        return DoseCheck("unknown", None if expected is None else reported(expected), None)
+    given = exact(infusion.dose_mg)
+    # Multiplied out instead of divided, so the comparison stays exact.
+    tolerance = exact(settings.dose_tolerance_pct) * expected
+    within_tolerance = abs(given - expected) * HUNDRED <= tolerance
+    maximum = optional(regimen.drug.max_mg_per_infusion)
+    above_maximum = maximum is not None and given > maximum
     status: DoseStatus = "ok" if within_tolerance and not above_maximum else "out_of_range"
-    return DoseCheck(status, round(expected, 2), round(deviation, 2))
+    deviation = (given - expected) * HUNDRED / expected
+    return DoseCheck(status, reported(expected), reported(deviation))
+
+
+def interval_in_force(regimen: Regimen, infusion: Infusion, settings: RuleSettings) -> int | None:
+    """The regimen's interval in force on the infusion's day (dose changes included)."""
+    day = clinical_date(infusion.administered_at, settings.clinical_timezone)
+    return dose_on(regimen, day).interval_days
 
 
 def check_interval(
     infusion: Infusion,
     regimen_infusions: Iterable[Infusion],
-    interval_days: int | None,
+    interval_days: int | Regimen | None,
     settings: RuleSettings,
 ) -> IntervalCheck:
     """Days since the previous completed infusion of the same regimen: `first`, `early`
     (< interval - 7 days), `late` (> interval + 7 days), else `on_time`; `unknown`
-    when the regimen has no interval. `regimen_infusions` may include `infusion`."""
+    when there is no interval. Pass the regimen as `interval_days` to use the interval
+    in force on the infusion's day. `regimen_infusions` may include `infusion`."""
+    if isinstance(interval_days, Regimen):
+        interval_days = interval_in_force(interval_days, infusion, settings)
     before = [
         other
         for other in regimen_infusions

@@ -47,17 +47,54 @@ class FlagResult:
 
 
 @dataclass(frozen=True)
+class Caveat:
+    """A reason to read a result with care, e.g. `acute_phase_suppressed`: `drug` lowers
+    the acute-phase reactants the `criteria` read."""
+
+    code: str
+    drug: str
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RemissionResult(FlagResult):
     """`since`: first day of the current unbroken run of remission (None when not met)."""
 
     since: date | None = None
     duration_days: int | None = None
     sustained: bool = False
+    caveats: tuple[Caveat, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemissionDefinition:
+    """One published remission definition, reported beside the flag (not stored):
+    `value` is the score for SDAI/CDAI (None for Boolean, or when it cannot be computed);
+    `source_ids` the assessment and, when used, the CRP."""
+
+    name: str
+    status: Status
+    value: float | None
+    criteria: tuple[Criterion, ...]
+    assessment_id: str | None
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemissionDefinitions:
+    """ACR/EULAR Boolean 2011 and 2022, SDAI and CDAI remission, side by side."""
+
+    boolean_2011: RemissionDefinition
+    boolean_2022: RemissionDefinition
+    sdai: RemissionDefinition
+    cdai: RemissionDefinition
 
 
 @dataclass(frozen=True)
 class Score:
-    """A disease-activity score, or the reason it was omitted (`value` None)."""
+    """A disease-activity score, or the reason it was omitted (`value` None). The value
+    is reported rounded to 2 decimals; its category was decided on the unrounded score.
+    `source_ids` starts with the assessment used (each score may use its own)."""
 
     name: str
     value: float | None
@@ -94,7 +131,9 @@ class IntervalCheck:
 
 @dataclass(frozen=True)
 class SafetyAlert:
-    """A tocilizumab monitoring alert naming the lab result that triggered it."""
+    """A tocilizumab monitoring alert naming the lab result that triggered it. For a
+    censored result (`comparator` set) `value` is its bound, and the action is the most
+    severe one the result cannot rule out."""
 
     action: SafetyAction
     test: str
@@ -104,6 +143,7 @@ class SafetyAlert:
     source_id: str
     observed_at: datetime
     message: str
+    comparator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,3 +166,4 @@ class PatientStatus:
     remission: RemissionResult
     disease_activity: DiseaseActivity
     safety_alerts: tuple[SafetyAlert, ...]
+    remission_definitions: RemissionDefinitions | None = None

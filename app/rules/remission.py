@@ -11,15 +11,15 @@ record up to a date is a pointer that only moves forward, and it is in the windo
 exactly when its date is at most `window` days old.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.rules import remission_criteria as rc
-from app.rules.dates import clinical_date, instant
-from app.rules.inputs import Assessment, LabResult, PatientRecords
+from app.rules.dates import clinical_date, days_before, instant
+from app.rules.inputs import Assessment, LabResult, PatientRecords, Regimen
 from app.rules.labs import lab_order
-from app.rules.outcomes import Criterion, RemissionResult, Status, combine
+from app.rules.outcomes import Caveat, Criterion, RemissionResult, Status, combine
 from app.rules.settings import RuleSettings
 
 Dated = list[tuple[date, Criterion]]
@@ -135,10 +135,32 @@ def _summary(current: RemissionEvaluation, since: date | None) -> str:
     return "Insufficient data for remission: " + ", ".join(unknown) + " unknown"
 
 
+ACUTE_PHASE_SUPPRESSED = "acute_phase_suppressed"
+ACUTE_PHASE_CRITERIA = ("esr_normal", "crp_normal")
+
+
+def caveats(regimens: Iterable[Regimen], as_of: date, settings: RuleSettings) -> tuple[Caveat, ...]:
+    """`acute_phase_suppressed` for each IL-6R or JAK inhibitor (settings) the patient is
+    on at `as_of` or stopped less than 90 days before it (an end date on or after
+    `as_of - 90`): the drug lowers ESR and CRP directly, whatever the disease does."""
+    mechanisms = {m.lower() for m in settings.remission_caveat_mechanisms}
+    stopped_since = days_before(as_of, settings.remission_caveat_days)
+    drugs = {
+        r.drug.code
+        for r in regimens
+        if r.drug.mechanism.lower() in mechanisms
+        and r.start_date <= as_of
+        and (r.end_date is None or r.end_date >= stopped_since)
+    }
+    return tuple(Caveat(ACUTE_PHASE_SUPPRESSED, d, ACUTE_PHASE_CRITERIA) for d in sorted(drugs))
+
+
 def remission(records: PatientRecords, as_of: date, settings: RuleSettings) -> RemissionResult:
     """Complete clinical remission on `as_of`, with `since`, duration and `sustained`.
 
     `sustained` when `as_of - since` >= 180 days (setting `remission_sustained_days`).
+    The flag follows the six criteria (the published definition); `caveats` say when a
+    drug itself lowers ESR and CRP.
     """
     timeline = remission_timeline(records, as_of, settings)
     current = timeline[-1]
@@ -156,4 +178,5 @@ def remission(records: PatientRecords, as_of: date, settings: RuleSettings) -> R
         since=since,
         duration_days=duration,
         sustained=duration is not None and duration >= settings.remission_sustained_days,
+        caveats=caveats(records.regimens, as_of, settings),
     )

@@ -6,12 +6,18 @@ dict from `RuleSettings.as_dict()` so a flag can be explained years later.
 
 from dataclasses import asdict, dataclass
 
-RULES_VERSION = "2025.1"
+# 2026.2: second edition (exact decimals, dose changes, clinical-day windows, remission
+# caveats and definitions, per-score activity inputs, catalogue additions).
+RULES_VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """Thresholds (units in the field names) and windows (days) of every rule."""
+    """Thresholds (units in the field names) and windows (days) of every rule.
+
+    Fields keep simple types (a pydantic-settings model nests this class); thresholds
+    given as floats are read as the decimals they print as (`exact.exact`).
+    """
 
     # Timestamps map to calendar dates in this IANA zone.
     clinical_timezone: str = "UTC"
@@ -21,13 +27,21 @@ class RuleSettings:
     # Steroid dependence: prednisone-equivalent mg/day held for this many days.
     steroid_threshold_mg_per_day: float = 7.5
     steroid_duration_days: int = 180
+    # Glucocorticoids by these routes do not count toward the daily systemic dose.
+    steroid_non_systemic_routes: tuple[str, ...] = ("intra_articular", "topical")
     # Complete clinical remission.
     remission_window_days: int = 90
     remission_sustained_days: int = 180
     crp_upper_default_mg_per_l: float = 5.0
+    # IL-6R and JAK inhibitors lower ESR/CRP directly: remission carries a caveat while
+    # the patient is on one, or stopped it less than this many days before.
+    remission_caveat_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
+    remission_caveat_days: int = 90
     # Disease activity: ESR/CRP paired with the latest assessment.
     activity_lab_window_days: int = 14
     activity_warning_mechanisms: tuple[str, ...] = ("IL-6R", "JAK")
+    # A score's assessment older than this is not scored (reason `stale`).
+    activity_stale_days: int = 90
     # Infusions.
     dose_tolerance_pct: float = 10.0
     dose_weight_lookback_days: int = 30

@@ -3,10 +3,13 @@ prednisone equivalent (EULAR 2021 difficult-to-treat RA, criterion 2a; the 7.5
 mg/day bar is the EULAR glucocorticoid-safety "low dose" limit).
 
 Met when the daily prednisone-equivalent dose is >= 7.5 mg/day on `as_of` and on
-every one of the 180 days before it. The daily dose is the sum, over glucocorticoid
-regimens active that day (start to end date, both included), of dose x prednisone
-factor. The dose only changes on a start date or on an end date + 1 day, so the
-sweep visits those dates once, in order, with exact (fractional) sums.
+every one of the 180 days before it. The daily dose is the sum, over systemic
+glucocorticoid regimens active that day (start to end date, both included), of the
+dose in force that day x prednisone factor; intra-articular and topical regimens do
+not count. The dose only changes on a start date, a dose change's effective date or
+an end date + 1 day, so the sweep visits those dates once, in order, with exact sums:
+each dose and factor is read as the decimal it was written as, then summed as an exact
+rational (an 'mg every N days' dose is dose / N), so 7.3 + 0.2 is 7.5.
 """
 
 from collections import defaultdict
@@ -16,6 +19,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from app.rules.dates import ONE_DAY, days_before
+from app.rules.doses import Dose, dose_on, dose_spans
+from app.rules.exact import exact
 from app.rules.inputs import GLUCOCORTICOID_CLASS, Regimen
 from app.rules.outcomes import Criterion, FlagResult, Status
 from app.rules.settings import RuleSettings
@@ -23,28 +28,40 @@ from app.rules.settings import RuleSettings
 UNIT = "mg/day prednisone-equivalent"
 
 
-def daily_prednisone_equivalent(regimen: Regimen) -> float | None:
-    """mg/day of prednisone equivalent: dose x factor (prednisone 1, methylprednisolone
-    1.25, dexamethasone 6.67, hydrocortisone 0.25, deflazacort 0.83).
+def daily_amount(regimen: Regimen, dose: Dose) -> Fraction | None:
+    """mg/day of prednisone equivalent of `dose`, exactly: dose x factor (prednisone 1,
+    methylprednisolone 1.25, dexamethasone 6.67, ...: the catalogue's factors).
 
-    'mg/day' doses count as given; 'mg' every N days is averaged over the N days
-    (alternate-day tapering); other units or an unknown factor give None (unknown).
+    'mg/day' doses count as given; 'mg' every N days (alternate-day tapering, an IM
+    depot) is spread over the N days; other units, or no factor (budesonide), give
+    None: unknown, never guessed.
     """
     factor = regimen.drug.prednisone_factor
     if factor is None:
         return None
-    if regimen.dose_unit == "mg/day":
-        return regimen.dose_value * factor
-    if regimen.dose_unit == "mg" and regimen.interval_days:
-        return regimen.dose_value / regimen.interval_days * factor
+    amount = Fraction(exact(dose.value)) * Fraction(exact(factor))
+    if dose.unit == "mg/day":
+        return amount
+    if dose.unit == "mg" and dose.interval_days:
+        return amount / dose.interval_days
     return None
 
 
-def glucocorticoids(regimens: Iterable[Regimen]) -> list[Regimen]:
+def daily_prednisone_equivalent(regimen: Regimen, day: date | None = None) -> float | None:
+    """The regimen's mg/day of prednisone equivalent on `day` (default: its start date),
+    as reported (3 decimals); None when unknown."""
+    amount = daily_amount(regimen, dose_on(regimen, day or regimen.start_date))
+    return None if amount is None else round(float(amount), 3)
+
+
+def glucocorticoids(regimens: Iterable[Regimen], settings: RuleSettings) -> list[Regimen]:
+    """The systemic glucocorticoid regimens with consistent dates."""
+    local = set(settings.steroid_non_systemic_routes)
     return [
         r
         for r in regimens
         if r.drug.drug_class == GLUCOCORTICOID_CLASS
+        and r.route not in local
         and (r.end_date is None or r.end_date >= r.start_date)
     ]
 
@@ -57,11 +74,14 @@ def _changes(regimens: Iterable[Regimen]) -> list[tuple[date, Fraction, int]]:
         deltas[day] = (deltas[day][0] + amount, deltas[day][1] + unknown)
 
     for regimen in regimens:
-        dose = daily_prednisone_equivalent(regimen)
-        amount, unknown = (Fraction(0), 1) if dose is None else (Fraction(dose), 0)
-        shift(regimen.start_date, amount, unknown)
+        previous = (Fraction(0), 0)
+        for first_day, dose in dose_spans(regimen):
+            daily = daily_amount(regimen, dose)
+            current = (Fraction(0), 1) if daily is None else (daily, 0)
+            shift(first_day, current[0] - previous[0], current[1] - previous[1])
+            previous = current
         if regimen.end_date is not None:
-            shift(regimen.end_date + ONE_DAY, -amount, -unknown)
+            shift(regimen.end_date + ONE_DAY, -previous[0], -previous[1])
     return [(day, *deltas[day]) for day in sorted(deltas)]
 
 
@@ -103,11 +123,11 @@ class _DoseState:
 
 
 def _sweep(
-    regimens: Iterable[Regimen], as_of: date, settings: RuleSettings
+    courses: list[Regimen], as_of: date, settings: RuleSettings
 ) -> tuple[list[tuple[date, Status]], _DoseState]:
     duration = timedelta(days=settings.steroid_duration_days)
-    state = _DoseState(Fraction(settings.steroid_threshold_mg_per_day))
-    changes = [change for change in _changes(glucocorticoids(regimens)) if change[0] <= as_of]
+    state = _DoseState(Fraction(exact(settings.steroid_threshold_mg_per_day)))
+    changes = [change for change in _changes(courses) if change[0] <= as_of]
     next_days = [*(change[0] for change in changes), as_of + ONE_DAY][1:]
     timeline: list[tuple[date, Status]] = []
     for (day, amount, unknown), next_day in zip(changes, next_days, strict=True):
@@ -120,19 +140,26 @@ def _sweep(
 def steroid_timeline(
     regimens: Iterable[Regimen], as_of: date, settings: RuleSettings
 ) -> list[tuple[date, Status]]:
-    """The flag on each glucocorticoid start date, end date + 1 day, and day a run
-    reaches its full duration, up to `as_of`."""
-    return _sweep(regimens, as_of, settings)[0]
+    """The flag on each systemic glucocorticoid start date, dose change, end date + 1
+    day, and day a run reaches its full duration, up to `as_of`: the history shows the
+    day a taper fell below the threshold."""
+    return _sweep(glucocorticoids(regimens, settings), as_of, settings)[0]
 
 
-def _regimen_evidence(regimen: Regimen) -> dict[str, object]:
+def _regimen_evidence(regimen: Regimen, as_of: date) -> dict[str, object]:
+    """A regimen with the dose in force on `as_of` (or on its last day, if it ended)."""
+    day = as_of if regimen.end_date is None else min(as_of, regimen.end_date)
+    dose = dose_on(regimen, day)
+    factor = regimen.drug.prednisone_factor
     return {
         "id": regimen.id,
         "drug": regimen.drug.code,
-        "dose_value": regimen.dose_value,
-        "dose_unit": regimen.dose_unit,
-        "prednisone_factor": regimen.drug.prednisone_factor,
-        "prednisone_equivalent_mg_per_day": daily_prednisone_equivalent(regimen),
+        "route": regimen.route,
+        "dose_value": float(dose.value),
+        "dose_unit": dose.unit,
+        "dose_change_id": dose.change_id,
+        "prednisone_factor": None if factor is None else float(factor),
+        "prednisone_equivalent_mg_per_day": daily_prednisone_equivalent(regimen, day),
         "start_date": regimen.start_date,
         "end_date": regimen.end_date,
     }
@@ -152,7 +179,7 @@ def steroid_dependent(
 ) -> FlagResult:
     """Prednisone-equivalent dose >= 7.5 mg/day on `as_of` and on each of the 180 days
     before it (both settings)."""
-    courses = glucocorticoids(regimens)
+    courses = glucocorticoids(regimens, settings)
     _, state = _sweep(courses, as_of, settings)
     duration = timedelta(days=settings.steroid_duration_days)
     status = state.status_on(as_of, duration)
@@ -182,7 +209,7 @@ def _evidence(
     window_start = days_before(as_of, settings.steroid_duration_days)
     used = [r for r in regimens if r.start_date <= as_of and (r.end_date or as_of) >= window_start]
     return {
-        "regimens": [_regimen_evidence(r) for r in used],
+        "regimens": [_regimen_evidence(r, as_of) for r in used],
         "current_dose_mg_per_day": round(float(state.known), 3),
         "unknown_dose_regimens": state.unknown,
         "run_start": state.known_run,

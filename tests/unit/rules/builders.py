@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from app.rules.inputs import (
     Assessment,
+    DoseChange,
     DrugFacts,
     Infusion,
     LabResult,
@@ -31,6 +32,13 @@ DRUGS = {
         DrugFacts("dexamethasone", "glucocorticoid", "glucocorticoid", prednisone_factor=6.67),
         DrugFacts("hydrocortisone", "glucocorticoid", "glucocorticoid", prednisone_factor=0.25),
         DrugFacts("deflazacort", "glucocorticoid", "glucocorticoid", prednisone_factor=0.83),
+        DrugFacts("triamcinolone", "glucocorticoid", "glucocorticoid", prednisone_factor=1.25),
+        DrugFacts("betamethasone", "glucocorticoid", "glucocorticoid", prednisone_factor=6.67),
+        DrugFacts("cortisone", "glucocorticoid", "glucocorticoid", prednisone_factor=0.2),
+        DrugFacts("budesonide", "glucocorticoid", "glucocorticoid"),
+        DrugFacts("cyclophosphamide", "immunosuppressant", "alkylating"),
+        DrugFacts("baricitinib", "tsDMARD", "JAK"),
+        DrugFacts("sarilumab", "bDMARD", "IL-6R"),
     )
 }
 WOMAN = Patient("female", date(1957, 3, 1))
@@ -54,18 +62,32 @@ def regimen(
     dose: float = 10.0,
     unit: str = "mg/day",
     interval_days: int | None = None,
+    route: str = "oral",
+    changes: tuple[DoseChange, ...] = (),
 ) -> Regimen:
     return Regimen(
         id=regimen_id,
         drug=DRUGS[drug],
         dose_value=dose,
         dose_unit=unit,
-        route="oral",
+        route=route,
         interval_days=interval_days,
         start_date=day(start),
         end_date=None if end is None else day(end),
         discontinuation_reason=reason,
+        dose_changes=changes,
     )
+
+
+def change(
+    change_id: str,
+    effective: str,
+    dose: float,
+    unit: str = "mg/day",
+    interval_days: int | None = None,
+    entered_in_error: bool = False,
+) -> DoseChange:
+    return DoseChange(change_id, day(effective), dose, unit, interval_days, entered_in_error)
 
 
 def lab(
@@ -77,6 +99,7 @@ def lab(
     high: float | None = None,
     seq: int = 0,
     unit: str | None = None,
+    comparator: str | None = None,
 ) -> LabResult:
     return LabResult(
         id=lab_id,
@@ -87,6 +110,7 @@ def lab(
         value_text=text,
         reference_high=high,
         recorded_seq=seq,
+        comparator=comparator,
     )
 
 
@@ -100,6 +124,7 @@ def visit(
     evaluator_global: float | None = None,
     weight_kg: float | None = None,
     seq: int = 0,
+    height_cm: float | None = None,
 ) -> Assessment:
     return Assessment(
         id=visit_id,
@@ -111,6 +136,7 @@ def visit(
         evaluator_global=evaluator_global,
         weight_kg=weight_kg,
         recorded_seq=seq,
+        height_cm=height_cm,
     )
 
 

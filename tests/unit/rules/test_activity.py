@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from app.rules.activity import (
@@ -169,3 +171,91 @@ def test_the_latest_assessment_is_used() -> None:
 
     assert activity.assessment_id == "same-time"
     assert activity.scores[2] == Score("cdai", 0.0, "remission", source_ids=("same-time",))
+
+
+def test_das28_is_categorised_unrounded() -> None:
+    # 0.70 x ln(41) = 2.5995...: remission, although it is reported as 2.60.
+    patient_records = records(
+        labs=(lab("esr", "esr", VISIT_DAY, 41.0),),
+        visits=(visit("v", VISIT_DAY, 0, 0, patient_global=0),),
+    )
+
+    result = scores(patient_records)["das28_esr"]
+
+    assert (result.value, result.category) == (2.6, "remission")
+
+
+def test_cdai_is_an_exact_sum() -> None:
+    # 0 + 0 + 1.4 + 1.4 = 2.8 exactly: remission (2.8000000000000003 in floats).
+    patient_records = records(
+        visits=(visit("v", VISIT_DAY, 0, 0, patient_global=14, evaluator_global=14),)
+    )
+
+    assert scores(patient_records)["cdai"] == Score("cdai", 2.8, "remission", source_ids=("v",))
+
+
+def test_a_weight_only_visit_hides_no_score() -> None:
+    weighed = visit("w", "2016-05-20", None, None, None, weight_kg=62.0)
+    patient_records = with_labs(
+        lab("esr", "esr", VISIT_DAY, 30.0), lab("crp", "crp", VISIT_DAY, 12.0)
+    )
+
+    activity = disease_activity(
+        replace(patient_records, assessments=(*patient_records.assessments, weighed)),
+        day("2016-06-01"),
+        SETTINGS,
+    )
+
+    assert [s.value for s in activity.scores] == [4.6, 4.1, 14.0, 15.2]
+    assert activity.assessment_id == "v"
+
+
+def test_each_score_reads_its_own_latest_complete_assessment() -> None:
+    joints_only = visit("j", "2016-05-20", 0, 0, None, patient_global=0)  # no evaluator global
+    patient_records = with_labs(lab("esr", "esr", "2016-05-20", 30.0))
+
+    activity = disease_activity(
+        replace(patient_records, assessments=(CHECK_VISIT, joints_only)),
+        day("2016-06-01"),
+        SETTINGS,
+    )
+
+    by_name = {s.name: s for s in activity.scores}
+    assert by_name["das28_esr"].source_ids == ("j", "esr")
+    assert by_name["cdai"].source_ids == ("v",)
+    assert activity.assessment_id == "j"
+
+
+@pytest.mark.parametrize(("as_of", "stale"), [("2016-08-08", False), ("2016-08-09", True)])
+def test_an_assessment_older_than_90_days_is_stale(as_of: str, stale: bool) -> None:
+    result = scores(records(visits=(CHECK_VISIT,)), as_of)["cdai"]
+
+    if stale:
+        assert result == Score("cdai", None, omitted_reason="stale", source_ids=("v",))
+    else:
+        assert result.value == 14.0
+
+
+def test_the_stale_limit_is_a_setting() -> None:
+    settings = RuleSettings(activity_stale_days=10)
+
+    activity = disease_activity(records(visits=(CHECK_VISIT,)), day("2016-05-21"), settings)
+
+    assert activity.scores[2].omitted_reason == "stale"
+    assert (activity.assessment_id, activity.assessed_at) == (None, None)
+
+
+def test_a_censored_esr_is_not_scored() -> None:
+    result = scores(with_labs(lab("esr", "esr", VISIT_DAY, 2.0, comparator="<")))
+
+    assert result["das28_esr"].omitted_reason == "missing: esr"
+
+
+def test_a_missing_lab_keeps_the_drug_warning() -> None:
+    on_drug = (regimen("r", "tocilizumab", "2016-01-01", dose=8, unit="mg/kg"),)
+
+    result = scores(with_labs(regimens=on_drug))
+
+    assert result["das28_esr"] == Score(
+        "das28_esr", None, omitted_reason="missing: esr", warning=DAS28_WARNING, source_ids=("v",)
+    )

@@ -41,6 +41,12 @@ def test_evaluate_returns_every_flag_score_and_alert() -> None:
     assert (status.remission.status, status.remission.since) == (Status.MET, day("2016-05-10"))
     assert status.disease_activity.assessment_id == "visit-2"
     assert [(a.test, a.action) for a in status.safety_alerts] == [("neutrophils", "interrupt")]
+    assert [c.drug for c in status.remission.caveats] == ["tocilizumab"]
+    definitions = status.remission_definitions
+    assert definitions is not None
+    # visit-2: TJC 0, SJC 0, PtGA 1.0, EGA 0.5; CRP 0.3 mg/dL the same day.
+    assert (definitions.boolean_2011.status, definitions.cdai.value) == (Status.MET, 1.5)
+    assert definitions.sdai.source_ids == ("visit-2", "crp")
 
 
 def test_evaluate_ignores_records_entered_in_error() -> None:
@@ -75,6 +81,9 @@ def test_settings_dump_is_json_ready() -> None:
     dumped = RuleSettings().as_dict()
 
     assert dumped["activity_warning_mechanisms"] == ["IL-6R", "JAK"]
+    assert dumped["remission_caveat_mechanisms"] == ["IL-6R", "JAK"]
+    assert dumped["steroid_non_systemic_routes"] == ["intra_articular", "topical"]
+    assert (dumped["remission_caveat_days"], dumped["activity_stale_days"]) == (90, 90)
     assert dumped["steroid_threshold_mg_per_day"] == 7.5
     assert dumped["remission_window_days"] == 90
     assert dumped["clinical_timezone"] == "UTC"

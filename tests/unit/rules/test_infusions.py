@@ -2,12 +2,12 @@ from dataclasses import replace
 
 import pytest
 
-from app.rules.infusions import check_dose, check_interval
+from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import Assessment, Infusion, Regimen
 from app.rules.outcomes import DoseCheck, IntervalCheck
 from app.rules.settings import RuleSettings
 
-from .builders import infusion, regimen, visit
+from .builders import at, change, infusion, regimen, visit
 
 SETTINGS = RuleSettings()
 TOCI_8_MG_KG = regimen("toci", "tocilizumab", "2016-01-01", dose=8, unit="mg/kg", interval_days=28)
@@ -114,3 +114,93 @@ def test_interval_unknown_without_a_regimen_interval() -> None:
     result = check_interval(CURRENT, (infusion("p", "2016-04-12"),), None, SETTINGS)
 
     assert result == IntervalCheck("unknown", 28)
+
+
+ESCALATED = regimen("toci", "tocilizumab", "2016-01-10", dose=4, unit="mg/kg", interval_days=28,
+                    changes=(change("up", "2016-03-06", 8, "mg/kg"),))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("when", "given_mg", "expected"),
+    [
+        ("2016-02-07", 248.0, DoseCheck("ok", 248.0, 0.0)),  # 4 mg/kg x 62 kg, before
+        ("2016-03-05", 248.0, DoseCheck("ok", 248.0, 0.0)),
+        ("2016-03-06", 496.0, DoseCheck("ok", 496.0, 0.0)),  # 8 mg/kg from its date
+        ("2016-03-06", 248.0, DoseCheck("out_of_range", 496.0, -50.0)),
+    ],
+)
+def test_the_dose_in_force_on_the_infusion_day(
+    when: str, given_mg: float, expected: DoseCheck
+) -> None:
+    assert check_dose(ESCALATED, infusion("i", when, given_mg, 62.0), (), SETTINGS) == expected
+
+
+def test_a_dose_change_uses_the_clinical_date_of_the_infusion() -> None:
+    # 23:30 UTC on 5 March is 6 March in Madrid: the escalated dose is in force there.
+    late = replace(infusion("i", "2016-03-05", 496.0, 62.0), administered_at=at("2016-03-05", 23))
+
+    assert check_dose(ESCALATED, late, (), SETTINGS).status == "out_of_range"
+    madrid = RuleSettings(clinical_timezone="Europe/Madrid")
+    assert check_dose(ESCALATED, late, (), madrid).status == "ok"
+
+
+CYCLOPHOSPHAMIDE = regimen("cyc", "cyclophosphamide", "2016-01-01", dose=500, unit="mg/m2",
+                           interval_days=14, route="iv")  # fmt: skip
+
+
+def measured(when: str, weight_kg: float | None = None, height: float | None = None) -> Assessment:
+    return visit(f"m-{when}", when, weight_kg=weight_kg, height_cm=height)
+
+
+@pytest.mark.parametrize(
+    ("assessments", "weight_kg", "expected"),
+    [
+        # Mosteller: sqrt(170 x 64 / 3600) = 1.73845 m2 -> 869.23 mg; 900 mg is +3.54 %.
+        ((measured("2016-05-01", height=170.0),), 64.0, DoseCheck("ok", 869.23, 3.54)),
+        # sqrt(180 x 80 / 3600) = 2 m2 exactly: 1000 mg; 1100 mg is exactly +10 %.
+        ((measured("2016-05-01", 80.0, 180.0),), None, DoseCheck("ok", 1000.0, 0.0)),
+        ((measured("2010-01-01", height=180.0), measured("2016-05-01", 80.0)), None,
+         DoseCheck("ok", 1000.0, 0.0)),  # an adult's height does not go stale
+        ((measured("2016-05-01", 80.0),), None, DoseCheck("unknown", None, None)),  # no height
+        ((measured("2016-05-11", 80.0, 180.0),), None, DoseCheck("unknown", None, None)),
+        ((measured("2016-05-01", height=180.0),), None, DoseCheck("unknown", None, None)),
+    ],
+)  # fmt: skip
+def test_a_dose_per_body_surface_area(
+    assessments: tuple[Assessment, ...], weight_kg: float | None, expected: DoseCheck
+) -> None:
+    given = infusion("i", "2016-05-10", 900.0 if weight_kg else 1000.0, weight_kg, regimen_id="cyc")
+
+    assert check_dose(CYCLOPHOSPHAMIDE, given, assessments, SETTINGS) == expected
+
+
+def test_exactly_ten_percent_above_a_surface_dose_is_ok() -> None:
+    given = infusion("i", "2016-05-10", 1100.0, regimen_id="cyc")
+
+    result = check_dose(CYCLOPHOSPHAMIDE, given, (measured("2016-05-01", 80.0, 180.0),), SETTINGS)
+
+    assert result == DoseCheck("ok", 1000.0, 10.0)
+
+
+WIDENED = replace(ESCALATED, dose_changes=(
+    change("up", "2016-03-06", 8, "mg/kg"),  # omitted interval: 28 kept
+    change("wide", "2016-06-01", 8, "mg/kg", interval_days=42),
+))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "interval", "expected"),
+    [
+        ("2016-03-06", "2016-04-03", 28, IntervalCheck("on_time", 28)),
+        ("2016-05-01", "2016-06-12", 42, IntervalCheck("on_time", 42)),  # 42 from June
+        ("2016-05-01", "2016-05-29", 28, IntervalCheck("on_time", 28)),
+        ("2016-06-01", "2016-06-29", 42, IntervalCheck("early", 28)),
+    ],
+)
+def test_the_interval_in_force_on_the_infusion_day(
+    previous: str, current: str, interval: int, expected: IntervalCheck
+) -> None:
+    infusions = (infusion("p", previous), infusion("c", current))
+
+    assert interval_in_force(WIDENED, infusions[1], SETTINGS) == interval
+    assert check_interval(infusions[1], infusions, WIDENED, SETTINGS) == expected

@@ -65,9 +65,10 @@ def newer(
     text: str | None = None,
     high: float | None = None,
     unit: str | None = None,
+    comparator: str | None = None,
 ) -> LabResult:
     """A result of the worked example's day, recorded after the example's one."""
-    return lab("x", test, EXAMPLE_DAY, value, text, high, seq=1, unit=unit)
+    return lab("x", test, EXAMPLE_DAY, value, text, high, seq=1, unit=unit, comparator=comparator)
 
 
 def newer_visit(

@@ -103,3 +103,42 @@ def test_the_latest_result_of_each_test_decides() -> None:
         ("alt", "interrupt"),
         ("ast", "discontinue"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("test", "value", "comparator", "expected"),
+    [
+        ("neutrophils", 0.5, "<", ("discontinue", "discontinue tocilizumab: neutrophils <0.5 "
+                                   "10*9/L below 0.5")),
+        ("neutrophils", 0.8, "<", ("discontinue", "discontinue tocilizumab: neutrophils <0.8 "
+                                   "10*9/L may be below 0.5")),
+        ("neutrophils", 0.5, ">=", ("interrupt", "interrupt tocilizumab: neutrophils >=0.5 "
+                                    "10*9/L may be below 1")),
+        ("neutrophils", 1.0, ">=", ("interrupt", "interrupt tocilizumab: neutrophils >=1 "
+                                    "10*9/L may be below 1")),
+        ("neutrophils", 1.0, ">", None),
+        ("platelets", 10.0, "<=", ("discontinue", "discontinue tocilizumab: platelets <=10 "
+                                   "10*9/L below 50")),
+        ("alt", 1000.0, ">", ("discontinue", "discontinue tocilizumab: alt >1000 U/L above 200")),
+        ("alt", 150.0, ">", ("discontinue", "discontinue tocilizumab: alt >150 U/L may be above "
+                             "200")),
+        ("alt", 120.0, ">", ("discontinue", "discontinue tocilizumab: alt >120 U/L may be above "
+                             "200")),  # the most severe action it cannot rule out
+        ("alt", 5.0, "<", None),
+        ("alt", 200.0, "<", ("interrupt", "interrupt tocilizumab: alt <200 U/L may be above 120")),
+    ],
+)  # fmt: skip
+def test_a_censored_result_alerts_for_what_it_cannot_rule_out(
+    test: str, value: float, comparator: str, expected: tuple[str, str] | None
+) -> None:
+    result = alerts(lab("r", test, AS_OF, value, comparator=comparator))
+
+    assert [(a.action, a.message) for a in result] == ([] if expected is None else [expected])
+    assert all(a.comparator == comparator and a.value == value for a in result)
+
+
+def test_exact_limits_through_the_converter() -> None:
+    # 121 U/L against a reference high of 40.33 U/L: 3 x 40.33 = 120.99, exactly.
+    (alert,) = alerts(lab("alt", "alt", AS_OF, 121.0, high=40.33))
+
+    assert (alert.action, alert.limit) == ("interrupt", 120.99)

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from app.rules.outcomes import Status
 from app.rules.settings import RuleSettings
 from app.rules.steroids import daily_prednisone_equivalent, steroid_dependent, steroid_timeline
 
-from .builders import day, regimen
+from .builders import change, day, regimen
 
 SETTINGS = RuleSettings()
 AS_OF = day("2017-12-01")
@@ -27,6 +28,11 @@ def before(days: int) -> str:
         ("dexamethasone", 1.5, "mg/day", None, 10.005),
         ("hydrocortisone", 30.0, "mg/day", None, 7.5),
         ("deflazacort", 9.0, "mg/day", None, 7.47),
+        ("triamcinolone", 6.0, "mg/day", None, 7.5),
+        ("betamethasone", 1.5, "mg/day", None, 10.005),
+        ("cortisone", 37.5, "mg/day", None, 7.5),
+        ("budesonide", 9.0, "mg/day", None, None),  # no systemic factor: never guessed
+        ("triamcinolone", 80.0, "mg", 28, 3.571),  # IM depot spread over 28 days
         ("prednisone", 15.0, "mg", 2, 7.5),  # alternate-day dosing, averaged
         ("prednisone", 15.0, "mg", None, None),
         ("prednisone", 0.1, "mg/kg", None, None),
@@ -39,7 +45,7 @@ def test_prednisone_equivalent(
     result = daily_prednisone_equivalent(regimen("r", drug, dose=dose, unit=unit,
                                                  interval_days=interval))  # fmt: skip
 
-    assert result == (None if expected is None else pytest.approx(expected))
+    assert result == expected
 
 
 UNKNOWN_DOSE = regimen("mp", "methylprednisolone", before(400), dose=1.0, unit="mg/kg")
@@ -181,3 +187,102 @@ def test_exact_sums_do_not_drift() -> None:
 
     assert result.criteria[0].status is MET  # 6.5 + 10 x 0.1 == 7.5, not 7.4999...
     assert result.criteria[0].value == 7.5
+
+
+@pytest.mark.parametrize(
+    "regimens",
+    [
+        pytest.param((regimen("a", "prednisone", before(200), dose=7.3),
+                      regimen("b", "prednisone", before(200), dose=0.2)), id="7.3 + 0.2"),
+        pytest.param((regimen("a", "hydrocortisone", before(200), dose=0.8),
+                      regimen("b", "prednisone", before(200), dose=7.3)), id="0.8 x 0.25 + 7.3"),
+        pytest.param((regimen("a", "prednisone", before(200), dose=6.3),
+                      regimen("b", "triamcinolone", before(200), dose=0.96)),
+                     id="6.3 + 0.96 x 1.25"),
+    ],
+)  # fmt: skip
+def test_regimens_summing_to_exactly_the_threshold_meet_it(regimens: tuple[Regimen, ...]) -> None:
+    result = steroid_dependent(regimens, AS_OF, SETTINGS)
+
+    assert (result.status, result.criteria[0].value) == (MET, 7.5)
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"), [("oral", MET), ("im", MET), ("intra_articular", NOT_MET),
+                            ("topical", NOT_MET)],
+)  # fmt: skip
+def test_only_systemic_routes_count(route: str, expected: Status) -> None:
+    regimens = (
+        regimen("p", "prednisone", before(400), dose=5),
+        regimen("t", "triamcinolone", before(400), dose=80, unit="mg", interval_days=28,
+                route=route),  # 80 mg / 28 days x 1.25 = 3.57 mg/day
+    )  # fmt: skip
+
+    assert steroid_dependent(regimens, AS_OF, SETTINGS).status is expected
+
+
+def test_budesonide_days_are_insufficient_data_instead_of_a_guess() -> None:
+    regimens = (
+        regimen("p", "prednisone", before(400), dose=5),
+        regimen("b", "budesonide", before(300), dose=9),
+    )
+
+    result = steroid_dependent(regimens, AS_OF, SETTINGS)
+
+    assert result.status is UNKNOWN
+    assert result.evidence["unknown_dose_regimens"] == 1
+
+
+TAPER = regimen(
+    "p", "prednisone", "2017-01-01", dose=15,
+    changes=(change("10", "2017-08-01", 10), change("7.5", "2017-09-01", 7.5),
+             change("5", "2017-10-01", 5)),
+)  # fmt: skip
+
+
+def test_a_taper_by_dose_changes_ends_dependence_the_day_it_falls_below_the_threshold() -> None:
+    timeline = steroid_timeline((TAPER,), date(2018, 1, 1), SETTINGS)
+
+    assert timeline == [
+        (date(2017, 1, 1), NOT_MET),
+        (date(2017, 6, 30), MET),  # 180 days at 15 mg/day
+        (date(2017, 8, 1), MET),  # 10 mg/day
+        (date(2017, 9, 1), MET),  # 7.5 mg/day: still at the threshold
+        (date(2017, 10, 1), NOT_MET),  # 5 mg/day
+    ]
+
+
+def test_a_taper_reports_the_dose_in_force() -> None:
+    result = steroid_dependent((TAPER,), date(2017, 9, 15), SETTINGS)
+
+    assert result.status is MET
+    assert result.criteria[0].value == 7.5
+    regimens = result.evidence["regimens"]
+    assert isinstance(regimens, list)
+    assert (regimens[0]["dose_value"], regimens[0]["dose_change_id"]) == (7.5, "7.5")
+    assert regimens[0]["prednisone_equivalent_mg_per_day"] == 7.5
+
+
+def test_an_ended_regimen_reports_its_last_dose() -> None:
+    ended = replace(TAPER, end_date=date(2017, 8, 15))
+
+    regimens = steroid_dependent((ended,), date(2017, 9, 15), SETTINGS).evidence["regimens"]
+
+    assert isinstance(regimens, list)
+    assert regimens[0]["dose_value"] == 10.0
+
+
+def test_a_step_of_unknown_size_leaves_the_run_uncertain() -> None:
+    steps = regimen(
+        "mp", "methylprednisolone", before(400), dose=8,
+        changes=(change("kg", before(100), 1, "mg/kg"), change("back", before(50), 8)),
+    )  # fmt: skip
+
+    timeline = steroid_timeline((steps,), AS_OF, SETTINGS)
+
+    assert timeline == [
+        (day(before(400)), NOT_MET),
+        (day(before(220)), MET),  # 10 mg/day for 180 days
+        (day(before(100)), UNKNOWN),  # 1 mg/kg: no weight, dose unknown
+        (day(before(50)), UNKNOWN),  # 10 mg/day again, but the unknown stretch may have dipped
+    ]
