@@ -41,12 +41,23 @@ TELEMETRY_OFF: TelemetryConfig = {
 }
 
 
+class WeakConfiguration(RuntimeError):
+    """The service refuses to serve with these settings (see Settings.serving_problems)."""
+
+
+def refuse_weak(settings: Settings) -> None:
+    problems = settings.serving_problems()
+    if problems:
+        raise WeakConfiguration("; ".join(problems))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        refuse_weak(settings)
         logs.configure(settings.log_level)  # serving only: tests keep pytest's handlers
         # Start-up objects (routes, schemas, catalogues) never die: keep the collector off
         # them, and let young garbage pile up longer between collections (fewer pauses).

@@ -19,7 +19,7 @@ from app.db import WRITE
 from app.errors import DomainError, Replay
 from app.metrics import AUDIT_FAILURES
 from app.repositories.patient_records import PageRequest
-from app.security import InvalidToken, Principal, TokenVerifier
+from app.security import IdentityProviderUnavailable, InvalidToken, Principal, TokenVerifier
 from app.services import audit, idempotency, status
 from app.services.unit import Unit
 
@@ -30,9 +30,8 @@ async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    challenge = {"WWW-Authenticate": 'Bearer realm="treatment-records"'}
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "a bearer token is required", challenge)
+        raise HTTPException(401, "a bearer token is required", challenge())
     verifier: TokenVerifier = request.app.state.verifier
     try:
         if request.app.state.settings.jwks_url:
@@ -40,13 +39,26 @@ async def principal(
             return await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
         return verifier.verify(credentials.credentials)
     except InvalidToken as exc:
-        raise HTTPException(401, str(exc), challenge) from exc
+        raise HTTPException(401, str(exc), challenge(error="invalid_token")) from exc
+    except IdentityProviderUnavailable as exc:
+        raise HTTPException(503, str(exc), {"Retry-After": "5"}) from exc
+
+
+def challenge(**attributes: str) -> dict[str, str]:
+    """WWW-Authenticate of RFC 6750: `error` (and `scope`) tell a client what to fix."""
+    params = ", ".join(f'{name}="{value}"' for name, value in attributes.items())
+    value = 'Bearer realm="treatment-records"' + (f", {params}" if params else "")
+    return {"WWW-Authenticate": value}
 
 
 def require(*scopes: str) -> Callable[..., Any]:
     async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.has_any(*scopes):
-            raise HTTPException(403, f"this operation needs one of the scopes: {', '.join(scopes)}")
+            raise HTTPException(
+                403,
+                f"this operation needs one of the scopes: {', '.join(scopes)}",
+                challenge(error="insufficient_scope", scope=" ".join(scopes)),
+            )
         return who
 
     return check
