@@ -113,7 +113,9 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         log_config=None,
-        proxy_headers=True,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1: the app decides instead,
+        # from TR_TRUSTED_PROXIES (create_app).
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
     return 0

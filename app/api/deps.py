@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
+from app.api.middleware import client_ip
 from app.api.problems import is_transient
 from app.db import WRITE
 from app.errors import DomainError, Replay
@@ -155,7 +156,7 @@ def _audit_event(request: Request, work: Unit, status: int) -> dict[str, Any]:
         "patient_id": target.patient_id,
         "status": status,
         "request_id": request.state.request_id,
-        "client": request.client.host if request.client else None,
+        "client": client_ip(request.scope),
     }
 
 

@@ -7,7 +7,7 @@ from app.api.deps import Idempotent, LabWriteUnit, Paging, ReadUnit
 from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.models import LabResult
-from app.schemas.common import Page, QueryTimestamp
+from app.schemas.common import Page, QueryText, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
 
@@ -42,7 +42,7 @@ async def list_lab_results(
     patient_id: uuid.UUID,
     unit: ReadUnit,
     paging: Paging,
-    test: Annotated[str | None, Query(max_length=32, description="catalogue key")] = None,
+    test: Annotated[QueryText | None, Query(max_length=32, description="catalogue key")] = None,
     start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
     end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:

@@ -7,7 +7,7 @@ from app.api.responses import created, errors
 from app.api.routes.records import RecordType, add_record_routes
 from app.errors import Unprocessable
 from app.models import Patient
-from app.schemas.common import Page
+from app.schemas.common import Page, QueryText
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
 from app.schemas.status import FlagName, FlagStatus
 from app.services import patients
@@ -45,7 +45,7 @@ async def create_patient(body: PatientCreate, unit: WriteUnit) -> Any:
 async def list_patients(
     unit: ReadUnit,
     paging: Paging,
-    mrn: Annotated[str | None, Query(max_length=64)] = None,
+    mrn: Annotated[QueryText | None, Query(max_length=64)] = None,
     flag: Annotated[FlagName | None, Query(description="cohort: a stored flag ...")] = None,
     flag_status: Annotated[FlagStatus | None, Query(description="... with this status")] = None,
 ) -> Any:
