@@ -37,6 +37,10 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+        # One transaction for the whole upgrade on SQLite too (Alembic commits per migration
+        # there by default): a concurrent migrator then sees all of it or none of it. The
+        # driver's implicit commits are off (app.db), so SQLite DDL is transactional.
+        transactional_ddl=True,
         compare_type=True,
         render_item=_render_item,
     )
