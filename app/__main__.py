@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"space-separated, from: {' '.join(SCOPES)}",
     )
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument(
+        "--org",
+        action="append",
+        dest="orgs",
+        help="an organization the caller may see (repeatable; '*' for the whole group)",
+    )
     sub.add_parser("dev-secret", help=f"print (creating if needed) {DEV_SECRET_FILE}")
     sub.add_parser("openapi", help="print the OpenAPI document as YAML (make openapi)")
     again = sub.add_parser("reevaluate", help="refresh every patient's stored flags (daily job)")
@@ -46,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         cli_migrate.upgrade(Settings())
         return 0
     if args.command == "token":
-        return _token(args.sub, args.scope, args.ttl)
+        return _token(args.sub, args.scope, args.ttl, args.orgs)
     if args.command == "openapi":
         return _openapi()
     if args.command == "reevaluate":
@@ -92,6 +98,11 @@ def _serve(settings: Settings) -> int:
     from app.logs import configure
 
     configure(settings.log_level)
+    problems = settings.serving_problems()
+    if problems:
+        for problem in problems:
+            print(f"refusing to serve: {problem}", file=sys.stderr)
+        return 2
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Each worker is a process: Prometheus' multiprocess mode sums them on /metrics.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tr-metrics-")
@@ -102,19 +113,21 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         log_config=None,
-        proxy_headers=True,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1: the app decides instead,
+        # from TR_TRUSTED_PROXIES (create_app).
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
     return 0
 
 
-def _token(sub: str, scope: str, ttl: int) -> int:
+def _token(sub: str, scope: str, ttl: int, orgs: list[str] | None) -> int:
     unknown = set(scope.split()) - set(SCOPES)
     if unknown:
         print(f"unknown scope(s): {' '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     try:
-        print(mint_token(Settings(), sub, scope, ttl))
+        print(mint_token(Settings(), sub, scope, ttl, orgs))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2

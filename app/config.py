@@ -1,16 +1,23 @@
 """Service settings: every knob is an environment variable with the ``TR_`` prefix."""
 
+import ipaddress
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.rules import RuleSettings
 
 DEFAULT_SQLITE = "sqlite:///var/treatment-records.db"
+MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output are guessable (RFC 7518 3.2)
+ORGANIZATION_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+    BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),  # people type `warning`
+]
 
 
 class Settings(BaseSettings):
@@ -24,9 +31,29 @@ class Settings(BaseSettings):
     jwks_url: str | None = Field(None, description="identity provider JWKS document URL")
     jwt_issuer: str | None = Field(None, description="required `iss` when set")
     jwt_audience: str | None = Field(None, description="required `aud` when set")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    jwt_max_ttl_seconds: int = Field(
+        86400, ge=60, description="tokens whose exp - iat is longer are refused"
+    )
+    jwks_refresh_seconds: float = Field(
+        300, gt=0, description="the JWKS is fetched again at least this often"
+    )
+    jwt_orgs_claim: str = Field("orgs", min_length=1, description="claim naming the organizations")
+    tenancy: bool = Field(False, description="on: callers see only their organizations' patients")
+    default_organization: str = Field(
+        "default",
+        pattern=ORGANIZATION_PATTERN,
+        description="every patient's organization when tenancy is off",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="peers (IPs or networks, JSON list) whose X-Forwarded-For is believed",
+    )
+    log_level: LogLevel = "INFO"
     db_pool_size: int = Field(10, ge=1)
     db_timeout_seconds: float = Field(10.0, gt=0)
+    db_statement_timeout_seconds: float = Field(
+        30.0, gt=0, description="PostgreSQL: a statement running longer is cancelled (503)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(1, ge=1)
@@ -53,6 +80,27 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API (JSON list); empty: CORS off",
     )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
+
+    def serving_problems(self) -> list[str]:
+        """Configuration the service refuses to serve with (checked at start-up, not at
+        construction, so tools such as `python -m app openapi` run with any settings)."""
+        problems = []
+        if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"TR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        asymmetric = self.jwt_secret is None and (self.jwt_public_key or self.jwks_url)
+        if asymmetric and not (self.jwt_issuer and self.jwt_audience):
+            problems.append(
+                "TR_JWT_ISSUER and TR_JWT_AUDIENCE are required with TR_JWT_PUBLIC_KEY or "
+                "TR_JWKS_URL (tokens the provider mints for other applications must not pass)"
+            )
+        return problems
 
     @property
     def async_database_url(self) -> str:

@@ -31,8 +31,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_timeout_seconds,
         connect_args={
             "timeout": settings.db_timeout_seconds,
-            # A request waits for a row lock at most this long, then gets a 503.
-            "server_settings": {"lock_timeout": str(int(settings.db_timeout_seconds * 1000))},
+            "server_settings": {
+                # A request waits for a row lock at most this long, then gets a 503 ...
+                "lock_timeout": str(int(settings.db_timeout_seconds * 1000)),
+                # ... and no statement runs away with a connection (cancelled: 503).
+                "statement_timeout": str(int(settings.db_statement_timeout_seconds * 1000)),
+            },
         },
     )
 

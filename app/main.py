@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__, logs
 from app.api import docs, openapi, problems
@@ -45,12 +46,23 @@ TELEMETRY_OFF: TelemetryConfig = {
 }
 
 
+class WeakConfiguration(RuntimeError):
+    """The service refuses to serve with these settings (see Settings.serving_problems)."""
+
+
+def refuse_weak(settings: Settings) -> None:
+    found = settings.serving_problems()
+    if found:
+        raise WeakConfiguration("; ".join(found))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database.open(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        refuse_weak(settings)
         logs.configure(settings.log_level)  # serving only: tests keep pytest's handlers
         # Start-up objects (routes, schemas, catalogues) never die: keep the collector off
         # them, and let young garbage pile up longer between collections (fewer pauses).
@@ -108,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    if settings.trusted_proxies:
+        # Outermost: X-Forwarded-For is believed only from these peers (none by default).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     openapi.install(app)
     docs.install(app)
     return app

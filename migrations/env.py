@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
-from app.db import create_engine
+from app.db import WRITE, create_engine
 from app.models import Base
 from app.models.base import UTCDateTime
 
@@ -37,6 +37,10 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+        # One transaction for the whole upgrade on SQLite too (Alembic commits per migration
+        # there by default): a concurrent migrator then sees all of it or none of it. The
+        # driver's implicit commits are off (app.db), so SQLite DDL is transactional.
+        transactional_ddl=True,
         compare_type=True,
         render_item=_render_item,
     )
@@ -50,7 +54,10 @@ def _configure(connection: Connection) -> None:
 async def _run_online() -> None:
     engine = create_engine(_settings())
     async with engine.connect() as connection:
-        await connection.run_sync(_configure)
+        # SQLite: BEGIN IMMEDIATE, so a second migrator waits for the first instead of
+        # failing when its read snapshot turns into a write (PostgreSQL: the advisory lock).
+        writer = await connection.execution_options(**WRITE)
+        await writer.run_sync(_configure)
     await engine.dispose()
 
 

@@ -12,9 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from app.api.middleware import client_ip
 from app.errors import DomainError
 from app.schemas.common import PageRequest
-from app.security import InvalidToken, Principal, TokenVerifier
+from app.security import IdentityProviderUnavailable, InvalidToken, Principal, TokenVerifier
 from app.services import idempotency
 from app.services.uow import Origin, UnitOfWork
 
@@ -25,9 +26,8 @@ async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    challenge = {"WWW-Authenticate": 'Bearer realm="treatment-records"'}
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "a bearer token is required", challenge)
+        raise HTTPException(401, "a bearer token is required", challenge())
     verifier: TokenVerifier = request.app.state.verifier
     try:
         if request.app.state.settings.jwks_url:
@@ -35,13 +35,26 @@ async def principal(
             return await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
         return verifier.verify(credentials.credentials)
     except InvalidToken as exc:
-        raise HTTPException(401, str(exc), challenge) from exc
+        raise HTTPException(401, str(exc), challenge(error="invalid_token")) from exc
+    except IdentityProviderUnavailable as exc:
+        raise HTTPException(503, str(exc), {"Retry-After": "5"}) from exc
+
+
+def challenge(**attributes: str) -> dict[str, str]:
+    """WWW-Authenticate of RFC 6750: `error` (and `scope`) tell a client what to fix."""
+    params = ", ".join(f'{name}="{value}"' for name, value in attributes.items())
+    value = 'Bearer realm="treatment-records"' + (f", {params}" if params else "")
+    return {"WWW-Authenticate": value}
 
 
 def require(*scopes: str) -> Callable[..., Any]:
     async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.has_any(*scopes):
-            raise HTTPException(403, f"this operation needs one of the scopes: {', '.join(scopes)}")
+            raise HTTPException(
+                403,
+                f"this operation needs one of the scopes: {', '.join(scopes)}",
+                challenge(error="insufficient_scope", scope=" ".join(scopes)),
+            )
         return who
 
     return check
@@ -76,7 +89,7 @@ def _origin(request: Request) -> Origin:
         method=request.method,
         path=request.url.path,
         request_id=request.state.request_id,
-        client=request.client.host if request.client else None,
+        client=client_ip(request.scope),
     )
 
 

@@ -1,5 +1,6 @@
 """Pure ASGI middleware: request id, per-route metrics, one JSON log line per request."""
 
+import ipaddress
 import logging
 import re
 import time
@@ -16,6 +17,20 @@ from app.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("app.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Every answer under these prefixes may carry patient data: no cache keeps a copy.
+PATIENT_DATA_PREFIXES = ("/v1/", "/fhir", "/hl7v2/")
+
+
+def client_ip(scope: Scope) -> str | None:
+    """The caller's address for the audit trail: the socket peer, or what a trusted proxy
+    said (ProxyHeadersMiddleware); anything that is not an IP address is not recorded."""
+    client = scope.get("client")
+    if not client:
+        return None
+    try:
+        return str(ipaddress.ip_address(client[0]))
+    except ValueError:
+        return None
 
 
 class RequestContext:
@@ -31,14 +46,16 @@ class RequestContext:
         started = time.perf_counter()
         status = 0
 
+        no_store = scope["path"].startswith(PATIENT_DATA_PREFIXES)
+
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                extra = [(b"x-request-id", request_id.encode())]
+                if no_store:
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:

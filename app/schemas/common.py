@@ -1,9 +1,10 @@
 """Shared schema pieces: strict input models, record metadata, pages and problems."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    field_validator,
 )
 
 T = TypeVar("T")
@@ -21,21 +23,57 @@ T = TypeVar("T")
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def no_control_characters(value: str) -> str:
+    """Text is stored and shown as sent: a NUL or other control character is refused (one
+    database cannot store NUL, the other would; neither belongs in a clinical record)."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class InputModel(BaseModel):
     """Unknown fields and NaN/Infinity are refused; numbers and dates are not coerced
-    from other JSON types (see the annotated types below)."""
+    from other JSON types (see the annotated types below); no text field, present or
+    future, takes control characters."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return no_control_characters(value)
+        return value
 
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _json_string(value: object) -> object:
-    """Dates travel as strings: a number is not silently read as a Unix timestamp."""
-    if not isinstance(value, str | date):
-        raise ValueError("must be a string in ISO 8601 / RFC 3339 form")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _iso_date_text(value: object) -> object:
+    """Dates travel as YYYY-MM-DD strings: `0` or `1.5` is not read as a Unix time."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    return value
+
+
+def _rfc3339_text(value: object) -> object:
+    """Timestamps travel as RFC 3339 strings: a number is not read as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not RFC3339.match(value):
+        raise ValueError("must be a timestamp in RFC 3339 form with an offset")
     return value
 
 
@@ -69,16 +107,20 @@ def _not_future_date(value: date) -> date:
 
 PastTimestamp = Annotated[
     AwareDatetime,
-    BeforeValidator(_json_string),
+    BeforeValidator(_rfc3339_text),
     AfterValidator(_not_future_datetime),
     Field(
         description="RFC 3339 with an offset; returned in UTC", examples=["2016-05-10T08:00:00Z"]
     ),
 ]
 # A time range bound in a query: offset required, within the years records can have.
-QueryTimestamp = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
-PastDate = Annotated[date, BeforeValidator(_json_string), AfterValidator(_not_future_date)]
-ClinicalDate = Annotated[date, BeforeValidator(_json_string), AfterValidator(_plausible_date)]
+QueryTimestamp = Annotated[
+    AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_plausible_moment)
+]
+PastDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_not_future_date)]
+ClinicalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_plausible_date)]
+# Free text in a query (mrn, actor, test): the same refusal of control characters.
+QueryText = Annotated[str, AfterValidator(no_control_characters)]
 # Strict: "5" and true are refused; an integer is a fine float.
 Number = Annotated[float, Strict()]
 Integer = Annotated[int, Strict()]

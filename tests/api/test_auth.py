@@ -135,12 +135,26 @@ def jwks_server(tmp_path: Path) -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
 @pytest.mark.slow  # serves the key document over HTTP
 async def test_jwks_tokens(settings: Settings, jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
     url, key = jwks_server
-    app = create_app(Settings(database_url=settings.database_url, jwks_url=url))
+    idp: dict[str, Any] = {"jwt_issuer": "https://idp.example", "jwt_audience": "treatment-records"}
+    app = create_app(Settings(database_url=settings.database_url, jwks_url=url, **idp))
+    claims = _claims(iss=idp["jwt_issuer"], aud=idp["jwt_audience"])
     try:
-        good = jwt.encode(_claims(), key, algorithm="RS256", headers={"kid": "k1"})
+        good = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
         assert await _status(app, good) == 200
-        unknown_kid = jwt.encode(_claims(), key, algorithm="RS256", headers={"kid": "k2"})
+        unknown_kid = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k2"})
         assert await _status(app, unknown_kid) == 401
+        # Without issuer and audience the server would accept tokens minted for others.
+        for missing in idp:
+            loose = Settings(
+                database_url=settings.database_url,
+                jwks_url=url,
+                **{k: v for k, v in idp.items() if k != missing},
+            )
+            loose_app = create_app(loose)
+            try:
+                assert await _status(loose_app, good) == 401
+            finally:
+                await loose_app.state.engine.dispose()
     finally:
         await app.state.engine.dispose()
 

@@ -93,7 +93,13 @@ async def strict_app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def pem_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(Settings(database_url=settings.database_url, jwt_public_key=PEM))
+    pem = Settings(
+        database_url=settings.database_url,
+        jwt_public_key=PEM,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+    app = create_app(pem)
     yield app
     await app.state.engine.dispose()
 
@@ -123,9 +129,10 @@ async def test_an_rsa_signed_token_does_not_pass_a_secret_configured_server(app:
 
 
 async def test_public_key_server_refuses_hmac_and_unknown_algorithms(pem_app: FastAPI) -> None:
-    await _accepted(pem_app, jwt.encode(_claims(), KEY, algorithm="RS256"))
-    await _refused(pem_app, f"Bearer {_hs(_claims())}")  # the suite's secret means nothing here
-    forged = jwt.encode(_claims(), KEY, algorithm="RS256").split(".")
+    claims = _claims(iss=ISSUER, aud=AUDIENCE)
+    await _accepted(pem_app, jwt.encode(claims, KEY, algorithm="RS256"))
+    await _refused(pem_app, f"Bearer {_hs(claims)}")  # the suite's secret means nothing here
+    forged = jwt.encode(claims, KEY, algorithm="RS256").split(".")
     relabelled = _b64(json.dumps({"alg": "PS256", "typ": "JWT"}).encode())
     await _refused(pem_app, f"Bearer {relabelled}.{forged[1]}.{forged[2]}")
 

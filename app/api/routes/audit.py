@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from app.api.deps import AuditUoW, CursorPage
 from app.api.responses import errors, page
 from app.schemas.audit import AuditEventRead
-from app.schemas.common import Page, QueryTimestamp
+from app.schemas.common import Page, QueryText, QueryTimestamp
 from app.services import audit
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -22,7 +22,7 @@ async def list_audit_events(
     uow: AuditUoW,
     paging: CursorPage,
     patient_id: uuid.UUID | None = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Annotated[QueryText | None, Query(max_length=200)] = None,
     start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
     end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:

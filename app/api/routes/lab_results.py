@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
 from app.api.responses import created, errors, listed, replayable
 from app.api.routes.records import add_record_routes
-from app.schemas.common import Page, QueryTimestamp
+from app.schemas.common import Page, QueryText, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
 from app.services.resources import LAB_RESULT
@@ -38,7 +38,7 @@ async def list_lab_results(
     patient_id: uuid.UUID,
     uow: ReadUoW,
     paging: Paging,
-    test: Annotated[str | None, Query(max_length=32, description="catalogue key")] = None,
+    test: Annotated[QueryText | None, Query(max_length=32, description="catalogue key")] = None,
     start: Annotated[QueryTimestamp | None, Query(alias="from")] = None,
     end: Annotated[QueryTimestamp | None, Query(alias="to")] = None,
 ) -> Any:

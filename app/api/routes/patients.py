@@ -6,7 +6,7 @@ from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
 from app.api.responses import created, errors, listed, replayable
 from app.api.routes.records import add_record_routes
 from app.errors import Unprocessable
-from app.schemas.common import Page
+from app.schemas.common import Page, QueryText
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
 from app.schemas.status import FlagName, FlagStatus
 from app.services import patients
@@ -44,7 +44,7 @@ async def create_patient(body: PatientCreate, uow: WriteUoW) -> Any:
 async def list_patients(
     uow: ReadUoW,
     paging: Paging,
-    mrn: Annotated[str | None, Query(max_length=64)] = None,
+    mrn: Annotated[QueryText | None, Query(max_length=64)] = None,
     flag: Annotated[FlagName | None, Query(description="cohort: a stored flag ...")] = None,
     flag_status: Annotated[FlagStatus | None, Query(description="... with this status")] = None,
 ) -> Any:
