@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.rules import RuleSettings
@@ -80,6 +80,48 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API (JSON list); empty: CORS off",
     )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
+    # Webhooks (subscriptions, the outbox and the delivery worker).
+    webhook_retry_base_seconds: float = Field(
+        10, gt=0, description="first retry after about this long; doubles per failed attempt"
+    )
+    webhook_retry_ceiling_seconds: float = Field(
+        3600, gt=0, description="the longest wait between two attempts"
+    )
+    webhook_deadline_hours: float = Field(
+        24, gt=0, description="a delivery still failing this long after its event is failed"
+    )
+    webhook_poll_seconds: float = Field(
+        1, gt=0, description="how often an idle worker looks for due deliveries"
+    )
+    webhook_secret_overlap_hours: float = Field(
+        24, ge=0, description="after a rotation, the previous secret also signs this long"
+    )
+    webhook_allow_private: bool = Field(
+        False, description="development: plain http and private or loopback targets"
+    )
+    webhook_timeout_seconds: float = Field(
+        30, gt=0, description="one attempt's whole time (DNS, connect, send, read)"
+    )
+    webhook_lease_seconds: float = Field(
+        120,
+        gt=0,
+        description="a claimed delivery is another worker's after this long (a worker that "
+        "died holding it); longer than webhook_timeout_seconds",
+    )
+    webhook_batch_size: int = Field(
+        32, ge=1, le=1000, description="deliveries one worker claims and sends at once"
+    )
+    worker_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="the worker serves Prometheus /metrics on this port"
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> "Settings":
+        # A claim must not expire while its attempt may still be running, or a second
+        # worker could send the same attempt again.
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds")
+        return self
 
     @field_validator("trusted_proxies")
     @classmethod
