@@ -63,4 +63,3 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(240))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
-

@@ -24,6 +24,12 @@ async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     )
 
 
+async def statuses(session: AsyncSession, patient_id: uuid.UUID) -> dict[str, str]:
+    """A patient's stored flag statuses, by flag (none before its first evaluation)."""
+    stmt = select(PatientFlag.flag, PatientFlag.status).where(PatientFlag.patient_id == patient_id)
+    return {flag: status for flag, status in (await session.execute(stmt)).all()}
+
+
 def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:
     """Patients whose stored `flag` has `status` (an index lookup on patient_flag)."""
     matching = select(PatientFlag.patient_id).where(

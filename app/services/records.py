@@ -1,6 +1,7 @@
 """The lifecycle every record shares: load, create, change, enter in error, history, listing.
 
-Each write appends the record's new state to `record_version` in the same transaction.
+Each write appends the record's new state to `record_version` and a `record.created` or
+`record.changed` event to the outbox, in the same transaction.
 """
 
 import uuid
@@ -98,6 +99,7 @@ async def create(uow: UnitOfWork, row: M) -> Saved[M]:
     may_collide = any(getattr(row, name) is not None for name in kind.unique)
     await repo.insert(uow.session, row, may_collide=may_collide)
     _snapshot(uow, kind, row)
+    uow.outbox.record_written(kind.name, row.id, row.version, patient_of(row))
     uow.changed_patients.add(patient_of(row))
     uow.audit.touch(kind.name, row.id, patient_of(row))
     return Saved(row, created=True)
@@ -142,7 +144,9 @@ async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: 
     except IntegrityError as exc:
         raise Conflict("the change collides with another record's unique value") from exc
     if changed:
-        _snapshot(uow, resources.of(type(row)), row)
+        kind = resources.of(type(row))
+        _snapshot(uow, kind, row)
+        uow.outbox.record_written(kind.name, row.id, row.version, patient_of(row))
         uow.changed_patients.add(patient_of(row))
     return row
 

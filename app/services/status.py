@@ -41,4 +41,4 @@ async def refresh(uow: UnitOfWork, patient_id: uuid.UUID, as_of: date) -> None:
     """Store one patient's flags as of a date, holding the patient's write lock (so the
     daily job and live writes never store flags from an older view of the records)."""
     await uow.lock_patient(patient_id)
-    await stored_flags.store(uow.session, patient_id, as_of, uow.settings)
+    await stored_flags.store(uow.session, patient_id, as_of, uow.settings, uow.outbox)

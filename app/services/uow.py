@@ -1,5 +1,5 @@
 """The unit of work: one transaction with its caller, the patients it locked and changed, its
-audit record and its Idempotency-Key, committed or rolled back as one.
+audit record, its outbox events and its Idempotency-Key, committed or rolled back as one.
 
 Every entry point opens it the same way (HTTP requests, CLI jobs, the benchmarks' seed):
 
@@ -27,6 +27,7 @@ from app.models import IdempotencyKey
 from app.repositories import audit_events, patients
 from app.security import Principal
 from app.services import stored_flags
+from app.services.outbox import Outbox
 
 
 def system_caller(job: str) -> Principal:
@@ -98,6 +99,8 @@ class UnitOfWork:
         # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
         self.locked_patients: set[uuid.UUID] = set()
+        # Events of this transaction's changes, written at commit (or never: rollback).
+        self.outbox = Outbox()
         # The Idempotency-Key claimed (its answer is stored with it before commit), or the
         # answer it already had (then the request is answered with that and runs nothing).
         self.idempotency_key: IdempotencyKey | None = None
@@ -148,7 +151,8 @@ class UnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
-        """Flush, store the flags of the changed patients, append the audit event, commit."""
+        """Flush, store the flags of the changed patients, write the outbox, append the audit
+        event, commit."""
         session = self.session
         if not self._write and self.settings.is_sqlite and self._origin is not None:
             # SQLite cannot turn a read snapshot into a write while another writer holds the
@@ -159,8 +163,11 @@ class UnitOfWork:
         await session.flush()  # the batched inserts first: the rules must see them
         for patient_id in sorted(self.changed_patients):
             await self.lock_patient(patient_id)
-            await stored_flags.store(session, patient_id, self.settings.today(), self.settings)
+            await stored_flags.store(
+                session, patient_id, self.settings.today(), self.settings, self.outbox
+            )
         self.changed_patients.clear()
+        await self.outbox.flush(session, self.settings)
         if self._origin is not None:
             await audit_events.append(session, self._event(self._origin))
         await session.commit()
