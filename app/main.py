@@ -27,6 +27,7 @@ from app.api.routes import (
     patients,
     regimens,
     status,
+    subscriptions,
 )
 from app.config import Settings
 from app.db import Database
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status,
         catalog,
         audit,
+        subscriptions,
         ops,
     ):
         app.include_router(module.router)

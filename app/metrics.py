@@ -41,6 +41,33 @@ FLAGS = Gauge(
     multiprocess_mode="mostrecent",
 )
 
+# Webhooks. The counter and the histogram are the delivery worker's (its own /metrics, see
+# TR_WORKER_METRICS_PORT); the queue gauges are read from the database when the API's
+# /metrics is scraped: the queue is shared by every worker, any API replica sees all of it,
+# and it is reported even when no worker runs (when it matters most).
+WEBHOOK_DELIVERIES = Counter(
+    "tr_webhook_deliveries_total",
+    "Webhook delivery attempts by outcome: delivered, retry (failed, tried again later), "
+    "failed (failed at the deadline), expired (deadline passed before an attempt), "
+    "claim_lost (another worker took the delivery over)",
+    ["outcome"],
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "tr_webhook_attempt_seconds",
+    "Time of one webhook attempt, DNS check to the end of the answer's excerpt",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+WEBHOOK_QUEUE_DEPTH = Gauge(
+    "tr_webhook_queue_depth",
+    "Pending webhook deliveries of active subscriptions",
+    multiprocess_mode="mostrecent",
+)
+WEBHOOK_OLDEST_PENDING = Gauge(
+    "tr_webhook_oldest_pending_age_seconds",
+    "Age of the oldest pending webhook delivery's event (0: none pending)",
+    multiprocess_mode="mostrecent",
+)
+
 
 class PoolCollector(Collector):
     """Connection pool usage of this process's engine, read at scrape time."""

@@ -130,6 +130,9 @@ LabWriteUoW = Annotated[
 AuditUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("audit:read", write=False), scope="function")
 ]
+# Subscriptions (webhooks) are the admin's: reads and writes alike need that scope.
+AdminReadUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=False), scope="function")]
+AdminUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=True), scope="function")]
 AnyCaller = Annotated[
     Principal,
     Depends(require("records:read", "records:write", "labs:write", "audit:read")),

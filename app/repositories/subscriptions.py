@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Subscription
+from app.repositories import base
 from app.repositories.base import keyset_page
 
 
@@ -43,6 +44,11 @@ async def get(
 
 def add(session: AsyncSession, row: Subscription) -> None:
     session.add(row)
+
+
+async def save(session: AsyncSession, row: Subscription) -> bool:
+    """Write a change now (version + 1); False when nothing changed."""
+    return await base.save(session, row)
 
 
 async def page(

@@ -47,3 +47,9 @@ ASSESSMENT: dict[str, Any] = {
     "evaluator_global": 5,
     "weight_kg": 62,
 }
+SUBSCRIPTION: dict[str, Any] = {
+    "url": "https://ehr.example/hooks/tr",
+    "events": ["status.changed"],
+    "organizations": ["default"],
+    "active": True,
+}

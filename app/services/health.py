@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import Database
-from app.metrics import FLAGS
-from app.repositories import flags, schema
+from app.metrics import FLAGS, WEBHOOK_OLDEST_PENDING, WEBHOOK_QUEUE_DEPTH
+from app.models.base import utcnow
+from app.repositories import deliveries, flags, schema
 from app.services.uow import UnitOfWork, system_caller
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -49,3 +50,16 @@ async def publish_flag_counts(database: Database, settings: Settings) -> None:
         return
     for flag, status, count in counts:
         FLAGS.labels(flag, status).set(count)
+
+
+async def publish_delivery_queue(database: Database, settings: Settings) -> None:
+    """Set the webhook queue gauges from the pending deliveries (one aggregate over the
+    pending rows' partial index)."""
+    try:
+        async with UnitOfWork(database, SCRAPER, settings) as uow:
+            depth, oldest = await deliveries.queue(uow.session)
+    except Exception:
+        return
+    WEBHOOK_QUEUE_DEPTH.set(depth)
+    age = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+    WEBHOOK_OLDEST_PENDING.set(age)

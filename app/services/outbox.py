@@ -19,9 +19,8 @@ from app.models.base import utcnow
 from app.models.delivery import PENDING
 from app.repositories import base, subscriptions
 from app.repositories import outbox as repo
+from app.security import ALL_ORGANIZATIONS
 from app.webhooks import EventType
-
-ALL_ORGANIZATIONS = "*"
 
 
 @dataclass(frozen=True, slots=True)

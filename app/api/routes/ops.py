@@ -41,6 +41,7 @@ async def readyz(request: Request) -> Any:
 )
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latency per route template and status, database
-    pool usage, rule evaluation time, stored flags by status."""
+    pool usage, rule evaluation time, stored flags by status, the webhook queue."""
     await health.publish_flag_counts(request.app.state.database, request.app.state.settings)
+    await health.publish_delivery_queue(request.app.state.database, request.app.state.settings)
     return Response(render(request.app.state.engine), media_type=CONTENT_TYPE_LATEST)
