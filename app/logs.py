@@ -33,5 +33,6 @@ def configure(level: str) -> None:
     # statement at INFO (a dozen lines a request): none of that reaches the service's log.
     for driver in ("aiosqlite", "asyncpg"):
         logging.getLogger(driver).setLevel(max(logging.INFO, root.level))
-    for chatty in ("sqlalchemy.engine", "sqlalchemy.pool"):
+    # httpx logs every request's URL at INFO: a webhook URL's query may hold a token.
+    for chatty in ("sqlalchemy.engine", "sqlalchemy.pool", "httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.webhooks.receiver import Receiver
+from tests.support.receiver import Receiver
 
 
 @pytest.fixture

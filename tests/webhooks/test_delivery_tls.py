@@ -17,8 +17,8 @@ from cryptography.x509.oid import NameOID
 from app.webhooks.delivery import DeliveryOptions, ErrorKind, send
 from app.webhooks.secret import WebhookSecret
 from app.webhooks.signature import Event, EventType
+from tests.support.receiver import Receiver
 from tests.webhooks import spec_verifier
-from tests.webhooks.receiver import Receiver
 from tests.webhooks.resolvers import ScriptedResolver
 
 pytestmark = pytest.mark.anyio

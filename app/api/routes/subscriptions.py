@@ -138,4 +138,3 @@ def _read(shown: Shown) -> SubscriptionRead:
 
 def _delivery(view: DeliveryView) -> DeliveryRead:
     return DeliveryRead.of(view.row, view.event_type, view.attempts)
-

@@ -1,19 +1,25 @@
-"""A real HTTP(S) receiver on 127.0.0.1 for the delivery tests, in a thread of the test process.
+"""A real HTTP(S) receiver on 127.0.0.1 for the delivery tests, in a thread of the test process
+(also used by the worker tests and bench.deliveries).
 
-It records every request it gets (path, headers, body) and answers by path:
+It records every request it gets (path, headers, body, arrival time) and answers by path:
 ``/ok`` 200, ``/fail`` 500, ``/busy`` 503 with ``Retry-After: 120``, ``/redirect`` 302 to
 ``/ok``, ``/huge`` an endless 200 body, ``/binary`` bytes that are not clean UTF-8,
 ``/split`` 1023 ASCII bytes then a two-byte character, ``/hang`` no answer until released,
-``/trickle`` one byte every 50 ms.
+``/trickle`` one byte every 50 ms; per event (``Webhook-Id``): ``/flaky?fail=N`` 500 to its
+first N requests then 200, ``/stall`` no answer to its first request until released, then
+200. ``stop()`` and ``start()`` take it down and bring it back on the same port.
 """
 
 import contextlib
 import ssl
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
 
 HUGE_CHUNK = b"x" * 65536
 HUGE_TOTAL = 64 * 1024 * 1024
@@ -24,6 +30,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # arrival (wall clock, seconds)
 
 
 @dataclass
@@ -35,20 +42,26 @@ class Journal:
     huge_bytes_written: int = 0
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    seen: Counter[str] = field(default_factory=Counter)  # requests per Webhook-Id
 
-    def record(self, request: Received) -> None:
+    def record(self, request: Received) -> int:
+        """Keep the request; how many times its Webhook-Id has come, this one included."""
         with self.lock:
             self.requests.append(request)
+            event_id = request.headers.get("webhook-id", "")
+            self.seen[event_id] += 1
+            return self.seen[event_id]
 
 
 class Handler(BaseHTTPRequestHandler):
     journal: Journal  # set on a subclass per receiver
+    nth = 0  # this request is its event's nth
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         headers = {name.lower(): value for name, value in self.headers.items()}
-        self.journal.record(Received(self.path, headers, body))
+        self.nth = self.journal.record(Received(self.path, headers, body))
         route = ROUTES.get(self.path.split("?")[0], Handler.not_found)
         # The client may stop reading: expected for /huge and the timeouts.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -103,6 +116,18 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b".")
             self.wfile.flush()
 
+    def flaky(self) -> None:
+        failures = int(parse_qs(urlsplit(self.path).query).get("fail", ["1"])[0])
+        if self.nth <= failures:
+            self.fail()
+        else:
+            self.ok()
+
+    def stall(self) -> None:
+        if self.nth == 1:
+            self.journal.release.wait(timeout=10)
+        self.ok()
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the journal is the record."""
 
@@ -117,6 +142,8 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/huge": Handler.huge,
     "/hang": Handler.hang,
     "/trickle": Handler.trickle,
+    "/flaky": Handler.flaky,
+    "/stall": Handler.stall,
 }
 
 
@@ -125,13 +152,18 @@ class Receiver:
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.journal = Journal()
-        handler = type("BoundHandler", (Handler,), {"journal": self.journal})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._handler = type("BoundHandler", (Handler,), {"journal": self.journal})
+        self._tls = tls
+        self.port = 0
+        self._bind()
+
+    def _bind(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler)
         self.server.daemon_threads = True
-        if tls is not None:
-            tls.sni_callback = self._note_server_name
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port: int = self.server.server_address[1]
+        if self._tls is not None:
+            self._tls.sni_callback = self._note_server_name
+            self.server.socket = self._tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
         # A short poll interval: shutdown() waits for one.
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -149,8 +181,20 @@ class Receiver:
     def requests(self) -> list[Received]:
         return list(self.journal.requests)
 
-    def __enter__(self) -> "Receiver":
+    def start(self) -> None:
+        """Serve (again, on the same port, after ``stop()``)."""
+        if self.thread.ident is not None:
+            self._bind()
         self.thread.start()
+
+    def stop(self) -> None:
+        """Down: connections to the port are refused until ``start()``."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> "Receiver":
+        self.start()
         return self
 
     def __exit__(
@@ -160,6 +204,4 @@ class Receiver:
         traceback: TracebackType | None,
     ) -> None:
         self.journal.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self.stop()

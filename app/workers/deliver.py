@@ -1,0 +1,121 @@
+"""The delivery loop (`python -m app deliver`): claim due deliveries, POST each (outside any
+transaction), record the attempt; sleep TR_WEBHOOK_POLL_SECONDS when nothing is due.
+
+A claimed batch is sent concurrently: every attempt ends within TR_WEBHOOK_TIMEOUT_SECONDS,
+well inside the lease, so no claim runs out while its worker still works on it. A batch only
+holds the oldest pending delivery of each (subscription, patient), so sending them together
+keeps each patient's order. On stop the attempts in hand finish and are recorded; claims not
+yet sent are released. Logs name the event id, never the URL, a secret or the body.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime
+
+from app.config import Settings
+from app.db import Database
+from app.errors import is_transient
+from app.metrics import WEBHOOK_ATTEMPT_SECONDS
+from app.models.base import utcnow
+from app.services import dispatch
+from app.services.dispatch import Claim
+from app.webhooks import Attempt, DeliveryOptions, Stopper, send
+
+log = logging.getLogger("app.workers.deliver")
+RECORD_TRIES = 3
+
+
+def worker_name() -> str:
+    """Who holds a claim: host, process and a random part (a restarted process is new)."""
+    return f"{socket.gethostname()[:100]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def loop(settings: Settings, stopper: Stopper) -> None:
+    database = Database.open(settings)
+    worker = worker_name()
+    options = DeliveryOptions(
+        allow_private=settings.webhook_allow_private,
+        total_timeout=settings.webhook_timeout_seconds,
+    )
+    log.info("delivery worker started", extra={"worker": worker})
+    try:
+        while not stopper.stopping:
+            claims = await _claim(database, settings, worker)
+            if stopper.stopping:
+                await dispatch.release(database, settings, claims, worker=worker)
+                break
+            if not claims:
+                await stopper.sleep(settings.webhook_poll_seconds)
+                continue
+            await asyncio.gather(
+                *(_deliver(database, settings, claim, options, worker) for claim in claims)
+            )
+    finally:
+        await database.dispose()
+        log.info("delivery worker stopped", extra={"worker": worker})
+
+
+async def _claim(database: Database, settings: Settings, worker: str) -> list[Claim]:
+    try:
+        return await dispatch.claim_due(
+            database, settings, worker=worker, limit=settings.webhook_batch_size
+        )
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("database unavailable; claiming again later", extra={"error": _name(exc)})
+        return []
+
+
+async def _deliver(
+    database: Database, settings: Settings, claim: Claim, options: DeliveryOptions, worker: str
+) -> None:
+    started = utcnow()
+    attempt = await send(claim.event, claim.url, claim.secrets, options)
+    WEBHOOK_ATTEMPT_SECONDS.observe(attempt.latency_ms / 1000)
+    outcome = await _record(database, settings, claim, attempt, started, worker)
+    log.info(
+        "delivery attempt",
+        extra={
+            "event_id": str(claim.event.event_id),
+            "delivery_id": str(claim.delivery_id),
+            "attempt": claim.attempt_number,
+            "outcome": outcome,
+            "status_code": attempt.status_code,
+            "error_kind": attempt.error_kind and str(attempt.error_kind),
+            "latency_ms": attempt.latency_ms,
+        },
+    )
+
+
+async def _record(
+    database: Database,
+    settings: Settings,
+    claim: Claim,
+    attempt: Attempt,
+    started: datetime,
+    worker: str,
+) -> str:
+    """Record, trying again briefly if the database is unavailable: an attempt that cannot
+    be recorded is sent again once the lease runs out (the same Webhook-Id)."""
+    for tries_left in reversed(range(RECORD_TRIES)):
+        try:
+            return await dispatch.record(
+                database, settings, claim, attempt, started_at=started, worker=worker
+            )
+        except Exception as exc:
+            if not is_transient(exc) or tries_left == 0:
+                log.error(
+                    "attempt not recorded; it will be sent again after the lease",
+                    extra={"event_id": str(claim.event.event_id), "error": _name(exc)},
+                )
+                return "unrecorded"
+            await asyncio.sleep(1)
+    return "unrecorded"
+
+
+def _name(exc: BaseException) -> str:
+    return type(exc).__name__
