@@ -1,6 +1,8 @@
 """Reading what the outbox wrote, and writing through the services as a job would."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -16,6 +18,16 @@ from app.services.uow import UnitOfWork, system_caller
 from tests.support import factories as f
 
 CALLER = system_caller("test")
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Database]:
+    """A Database of its own (the tests' apps and workers each have theirs)."""
+    database = Database.open(settings)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def events(database: Database, settings: Settings) -> list[OutboxEvent]:

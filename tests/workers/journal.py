@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 
 from app.config import Settings
-from app.db import Database
 from tests.outbox import stored
 from tests.support.receiver import Receiver
 
@@ -27,14 +26,11 @@ def arrivals_by_patient(receiver: Receiver) -> dict[str, list[str]]:
 
 async def event_order(database_settings: Settings) -> dict[str, list[str]]:
     """Each patient's event ids in commit order (the outbox's numbering)."""
-    database = Database.open(database_settings)
-    try:
-        found: dict[str, list[str]] = defaultdict(list)
+    found: dict[str, list[str]] = defaultdict(list)
+    async with stored.opened(database_settings) as database:
         for event in await stored.events(database, database_settings):
             found[str(event.patient_id)].append(str(event.id))
-        return found
-    finally:
-        await database.dispose()
+    return found
 
 
 def in_order(arrived: list[str], committed: list[str]) -> bool:

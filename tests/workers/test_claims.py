@@ -1,0 +1,103 @@
+"""The claim itself (the worker's service calls, no HTTP): concurrent claimers never share a
+delivery, a lease that ran out (a worker killed mid-attempt) makes it claimable again and
+the late worker's record is refused, a patient's later event waits for the earlier one, a
+released claim is claimable at once."""
+
+import asyncio
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.services import dispatch
+from app.webhooks import Attempt, ErrorKind
+from tests.outbox import stored
+from tests.support import factories as f
+from tests.support.webhooks import subscribe
+from tests.workers.journal import deliveries
+
+pytestmark = pytest.mark.anyio
+HOOK = "http://127.0.0.1:9/hook"  # nothing is sent in these tests
+DELIVERED = Attempt(True, 200, 4, "ok", None)
+BROKEN = Attempt(False, 500, 4, "broke", ErrorKind.HTTP_STATUS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_concurrent_claimers_share_the_due_deliveries_without_overlap(
+    quick: Settings, admin: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    await subscribe(admin, HOOK, events=["record.created"])
+    for _ in range(12):
+        await f.patient(writer)  # one delivery each, twelve patients: all due at once
+    async with AsyncExitStack() as stack:  # three workers: three connection pools
+        databases = [await stack.enter_async_context(stored.opened(quick)) for _ in range(3)]
+        batches = await asyncio.gather(
+            *(
+                dispatch.claim_due(database, quick, worker=f"w{n}", limit=5)
+                for n, database in enumerate(databases)
+            )
+        )
+    claimed = [claim.delivery_id for batch in batches for claim in batch]
+    assert len(claimed) == len(set(claimed)) == 12
+    assert sorted(len(batch) for batch in batches) == [2, 5, 5]
+
+
+async def test_an_expired_lease_is_claimable_again_and_the_late_record_is_refused(
+    quick: Settings, admin: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    subscription = await subscribe(admin, HOOK, events=["record.created"])
+    await f.patient(writer)
+    short = quick.model_copy(update={"webhook_timeout_seconds": 0.2, "webhook_lease_seconds": 0.4})
+    async with stored.opened(short) as database:
+        [first] = await dispatch.claim_due(database, short, worker="killed", limit=10)
+        assert await dispatch.claim_due(database, short, worker="other", limit=10) == []
+        await asyncio.sleep(0.5)  # the lease runs out: its worker died mid-attempt
+        [again] = await dispatch.claim_due(database, short, worker="other", limit=10)
+        assert again.delivery_id == first.delivery_id
+        assert again.event.event_id == first.event.event_id  # the same Webhook-Id
+        assert again.attempt_number == first.attempt_number == 1
+        late = await dispatch.record(
+            database, short, first, DELIVERED, started_at=_now(), worker="killed"
+        )
+        kept = await dispatch.record(
+            database, short, again, DELIVERED, started_at=_now(), worker="other"
+        )
+    assert (late, kept) == ("claim_lost", "delivered")
+    [delivery] = await deliveries(admin, subscription["id"])
+    assert [a["number"] for a in delivery["attempts"]] == [1]  # one attempt, recorded once
+
+
+async def test_a_patients_later_event_waits_until_the_earlier_one_is_done(
+    quick: Settings, admin: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    await subscribe(admin, HOOK)  # every event: a new patient has four, in order
+    await f.patient(writer)
+    async with stored.opened(quick) as database:
+        seqs = [event.id for event in await stored.events(database, quick)]
+        [first] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        assert first.event.event_id == seqs[0]
+        await dispatch.record(database, quick, first, BROKEN, started_at=_now(), worker="w")
+        assert await dispatch.claim_due(database, quick, worker="w", limit=10) == []
+        await asyncio.sleep(quick.webhook_retry_base_seconds)  # its retry is due
+        [retry] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        assert (retry.event.event_id, retry.attempt_number) == (seqs[0], 2)
+        await dispatch.record(database, quick, retry, DELIVERED, started_at=_now(), worker="w")
+        [second] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        assert second.event.event_id == seqs[1]
+
+
+async def test_a_released_claim_is_claimable_at_once(
+    quick: Settings, admin: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    await subscribe(admin, HOOK, events=["record.created"])
+    await f.patient(writer)
+    async with stored.opened(quick) as database:
+        taken = await dispatch.claim_due(database, quick, worker="stopping", limit=10)
+        await dispatch.release(database, quick, taken, worker="stopping")
+        [again] = await dispatch.claim_due(database, quick, worker="other", limit=10)
+    assert [again.delivery_id] == [claim.delivery_id for claim in taken]
