@@ -29,10 +29,15 @@ def configure(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our access line replaces it
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int) -> None:
+    """Keep the libraries' own lines that could carry patient data or secrets out."""
     # Drivers log statements with their parameters (patient data) at DEBUG, SQLAlchemy every
     # statement at INFO (a dozen lines a request): none of that reaches the service's log.
     for driver in ("aiosqlite", "asyncpg"):
-        logging.getLogger(driver).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(driver).setLevel(max(logging.INFO, level))
     # httpx logs every request's URL at INFO: a webhook URL's query may hold a token.
     for chatty in ("sqlalchemy.engine", "sqlalchemy.pool", "httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
