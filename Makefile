@@ -12,15 +12,27 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
-## run: install, migrate the SQLite default under ./var, print a token, serve on :8000
+## run: install, migrate the SQLite default under ./var, print tokens, serve on :8000 and run
+## one worker (webhook deliveries) beside it; Ctrl-C stops both
+# Development: webhooks may go to http and to this machine (TR_WEBHOOK_ALLOW_PRIVATE). The
+# worker runs in the background of this shell, in the same process group, so Ctrl-C reaches
+# it and the server alike and each stops gracefully (a second signal would cut the worker's
+# attempt short, so none is sent then); if the server fails, the worker is stopped too.
 run: $(STAMP)
 	$(BIN)/python -m app migrate
 	@secret="$${TR_JWT_SECRET:-$$($(BIN)/python -m app dev-secret)}"; \
 	echo; echo "Token (records:read records:write labs:write audit:read, valid 12 h):"; \
 	TR_JWT_SECRET="$$secret" $(BIN)/python -m app token --sub developer --ttl 43200 \
 	  --scope "records:read records:write labs:write audit:read"; \
+	echo; echo "Admin token (subscriptions: POST /v1/subscriptions), valid 12 h:"; \
+	TR_JWT_SECRET="$$secret" $(BIN)/python -m app token --sub developer-admin --ttl 43200 \
+	  --scope admin; \
 	echo; echo "API docs: http://$${TR_HOST:-127.0.0.1}:$${TR_PORT:-8000}/docs"; echo; \
-	TR_JWT_SECRET="$$secret" exec $(BIN)/python -m app serve
+	export TR_JWT_SECRET="$$secret" TR_WEBHOOK_ALLOW_PRIVATE="$${TR_WEBHOOK_ALLOW_PRIVATE:-true}"; \
+	$(BIN)/python -m app worker & worker=$$!; \
+	$(BIN)/python -m app serve; served=$$?; \
+	[ $$served -eq 0 ] || kill -TERM $$worker 2>/dev/null; \
+	wait $$worker; exit $$served
 
 ## test: install and run the whole suite (TR_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
 # The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails.
