@@ -83,32 +83,31 @@ async def expire(session: AsyncSession, ids: Sequence[uuid.UUID], reason: str) -
 
 
 async def held(
-    session: AsyncSession, delivery_id: uuid.UUID, worker: str
-) -> Row[int, int, datetime] | None:
-    """The delivery if `worker` still holds its claim (locked until commit)."""
+    session: AsyncSession, ids: Sequence[uuid.UUID], worker: str
+) -> dict[uuid.UUID, Row[uuid.UUID, int, int, datetime]]:
+    """Of these deliveries, those whose claim `worker` still holds (locked until commit)."""
     stmt = (
         select(
+            Delivery.id,
             Delivery.attempts,
             Delivery.attempts_before_window,
             Delivery.window_started_at,
         )
-        .where(Delivery.id == delivery_id, Delivery.claimed_by == worker, IS_PENDING)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, IS_PENDING)
         .with_for_update()
     )
-    return (await session.execute(stmt)).one_or_none()
+    return {row.id: row for row in (await session.execute(stmt)).all()}
 
 
-async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(DeliveryAttempt).values(row))
+async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(insert(DeliveryAttempt), list(rows))
 
 
-async def finish(session: AsyncSession, delivery_id: uuid.UUID, values: dict[str, Any]) -> None:
-    """The state after an attempt; the claim ends with it."""
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(**values, claimed_until=None, claimed_by=None)
-    )
+async def finish(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Each delivery's state after its attempt (rows keyed by `id`); the claims end with it.
+    One executemany UPDATE by primary key for the lot."""
+    ended = [{**row, "claimed_until": None, "claimed_by": None} for row in rows]
+    await session.execute(update(Delivery), ended)
 
 
 async def release(session: AsyncSession, ids: Sequence[uuid.UUID], worker: str) -> None:

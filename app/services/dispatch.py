@@ -99,42 +99,52 @@ def _claim(row: Any, now: datetime, until: datetime, schedule: Schedule) -> Clai
     return Claim(row.id, event, row.url, secrets, row.attempts + 1, until)
 
 
+@dataclass(frozen=True, slots=True)
+class Done:
+    """An attempt made under a claim, to be recorded."""
+
+    claim: Claim
+    attempt: Attempt
+    started_at: datetime
+
+
 async def record(
-    database: Database,
-    settings: Settings,
-    claim: Claim,
-    attempt: Attempt,
-    *,
-    started_at: datetime,
-    worker: str,
-) -> str:
-    """Store the attempt and the delivery's next state: delivered, pending again at the
-    schedule's next time, or failed at the deadline. The outcome's name; `claim_lost` (and
-    nothing stored) if the claim is no longer this worker's."""
+    database: Database, settings: Settings, done: Sequence[Done], *, worker: str
+) -> list[str]:
+    """Store the attempts and each delivery's next state (delivered, pending again at the
+    schedule's next time, or failed at the deadline), all in one transaction; each one's
+    outcome. `claim_lost` (nothing stored) where the claim is no longer this worker's."""
     schedule = Schedule.of(settings)
     async with UnitOfWork(database, JOB, settings, write=True) as uow:
-        held = await repo.held(uow.session, claim.delivery_id, worker)
-        if held is None:
-            outcome = "claim_lost"
-        else:
-            number = held.attempts + 1
-            await repo.add_attempt(uow.session, _attempt_row(claim, attempt, number, started_at))
-            now = utcnow()
-            values, outcome = _next_state(attempt, number, held, now, schedule)
-            await repo.finish(uow.session, claim.delivery_id, {**values, "attempts": number})
+        held = await repo.held(uow.session, [d.claim.delivery_id for d in done], worker)
+        now = utcnow()
+        attempts, states, outcomes = [], [], []
+        for item in done:
+            row = held.get(item.claim.delivery_id)
+            if row is None:
+                outcomes.append("claim_lost")
+                continue
+            number = row.attempts + 1
+            attempts.append(_attempt_row(item, number))
+            state, outcome = _next_state(item.attempt, number, row, now, schedule)
+            states.append({"id": row.id, "attempts": number, **state})
+            outcomes.append(outcome)
+        if attempts:
+            await repo.add_attempts(uow.session, attempts)
+            await repo.finish(uow.session, states)
             await uow.commit()
-    WEBHOOK_DELIVERIES.labels(outcome).inc()
-    return outcome
+    for outcome in outcomes:
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
+    return outcomes
 
 
-def _attempt_row(
-    claim: Claim, attempt: Attempt, number: int, started_at: datetime
-) -> dict[str, Any]:
+def _attempt_row(done: Done, number: int) -> dict[str, Any]:
+    attempt = done.attempt
     return {
         "id": uuid.uuid4(),
-        "delivery_id": claim.delivery_id,
+        "delivery_id": done.claim.delivery_id,
         "number": number,
-        "started_at": started_at,
+        "started_at": done.started_at,
         "status_code": attempt.status_code,
         "latency_ms": attempt.latency_ms,
         "response_excerpt": attempt.response_excerpt,
@@ -146,7 +156,13 @@ def _attempt_row(
 def _next_state(
     attempt: Attempt, number: int, held: Any, now: datetime, schedule: Schedule
 ) -> tuple[dict[str, Any], str]:
-    last = {"last_status_code": attempt.status_code, "last_error": _error(attempt)}
+    # Every state names the same columns: the rows go out in one executemany UPDATE.
+    last = {
+        "last_status_code": attempt.status_code,
+        "last_error": _error(attempt),
+        "next_attempt_at": now,
+        "delivered_at": None,
+    }
     if attempt.delivered:
         return {**last, "status": DELIVERED, "delivered_at": now}, "delivered"
     later = next_attempt_at(

@@ -4,8 +4,9 @@ transaction), record the attempt; sleep TR_WEBHOOK_POLL_SECONDS when nothing is 
 A claimed batch is sent concurrently: every attempt ends within TR_WEBHOOK_TIMEOUT_SECONDS,
 well inside the lease, so no claim runs out while its worker still works on it. A batch only
 holds the oldest pending delivery of each (subscription, patient), so sending them together
-keeps each patient's order. On stop the attempts in hand finish and are recorded; claims not
-yet sent are released. Logs name the event id, never the URL, a secret or the body.
+keeps each patient's order. Finished attempts are recorded by group commit (Recorder). On stop
+the attempts in hand finish and are recorded; claims not yet sent are released. Logs name the
+event id, never the URL, a secret or the body.
 """
 
 import asyncio
@@ -13,7 +14,6 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime
 
 from app.config import Settings
 from app.db import Database
@@ -21,8 +21,8 @@ from app.errors import is_transient
 from app.metrics import WEBHOOK_ATTEMPT_SECONDS
 from app.models.base import utcnow
 from app.services import dispatch
-from app.services.dispatch import Claim
-from app.webhooks import Attempt, DeliveryOptions, Stopper, send
+from app.services.dispatch import Claim, Done
+from app.webhooks import DeliveryOptions, Stopper, send
 
 log = logging.getLogger("app.workers.deliver")
 RECORD_TRIES = 3
@@ -40,6 +40,7 @@ async def loop(settings: Settings, stopper: Stopper) -> None:
         allow_private=settings.webhook_allow_private,
         total_timeout=settings.webhook_timeout_seconds,
     )
+    recorder = Recorder(database, settings, worker)
     log.info("delivery worker started", extra={"worker": worker})
     try:
         while not stopper.stopping:
@@ -50,9 +51,7 @@ async def loop(settings: Settings, stopper: Stopper) -> None:
             if not claims:
                 await stopper.sleep(settings.webhook_poll_seconds)
                 continue
-            await asyncio.gather(
-                *(_deliver(database, settings, claim, options, worker) for claim in claims)
-            )
+            await asyncio.gather(*(_deliver(claim, options, recorder) for claim in claims))
     finally:
         await database.dispose()
         log.info("delivery worker stopped", extra={"worker": worker})
@@ -70,13 +69,11 @@ async def _claim(database: Database, settings: Settings, worker: str) -> list[Cl
         return []
 
 
-async def _deliver(
-    database: Database, settings: Settings, claim: Claim, options: DeliveryOptions, worker: str
-) -> None:
+async def _deliver(claim: Claim, options: DeliveryOptions, recorder: "Recorder") -> None:
     started = utcnow()
     attempt = await send(claim.event, claim.url, claim.secrets, options)
     WEBHOOK_ATTEMPT_SECONDS.observe(attempt.latency_ms / 1000)
-    outcome = await _record(database, settings, claim, attempt, started, worker)
+    outcome = await recorder.record(Done(claim, attempt, started))
     log.info(
         "delivery attempt",
         extra={
@@ -91,30 +88,47 @@ async def _deliver(
     )
 
 
-async def _record(
-    database: Database,
-    settings: Settings,
-    claim: Claim,
-    attempt: Attempt,
-    started: datetime,
-    worker: str,
-) -> str:
-    """Record, trying again briefly if the database is unavailable: an attempt that cannot
-    be recorded is sent again once the lease runs out (the same Webhook-Id)."""
-    for tries_left in reversed(range(RECORD_TRIES)):
-        try:
-            return await dispatch.record(
-                database, settings, claim, attempt, started_at=started, worker=worker
-            )
-        except Exception as exc:
-            if not is_transient(exc) or tries_left == 0:
-                log.error(
-                    "attempt not recorded; it will be sent again after the lease",
-                    extra={"event_id": str(claim.event.event_id), "error": _name(exc)},
+class Recorder:
+    """Group commit of finished attempts: the first to finish writes its record and every
+    other one waiting at that moment, in one transaction; those finishing meanwhile go in
+    the next. A batch's attempts mostly end together, so they mostly share one commit."""
+
+    def __init__(self, database: Database, settings: Settings, worker: str) -> None:
+        self._database, self._settings, self._worker = database, settings, worker
+        self._waiting: list[tuple[Done, asyncio.Future[str]]] = []
+        self._writing = asyncio.Lock()
+
+    async def record(self, done: Done) -> str:
+        outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append((done, outcome))
+        async with self._writing:
+            if not outcome.done():
+                group, self._waiting = self._waiting, []
+                results = await self._write([item for item, _ in group])
+                for (_, future), result in zip(group, results, strict=True):
+                    future.set_result(result)
+        return outcome.result()
+
+    async def _write(self, group: list[Done]) -> list[str]:
+        """Record, trying again briefly if the database is unavailable: an attempt that
+        cannot be recorded is sent again once its lease runs out (the same Webhook-Id)."""
+        for tries_left in reversed(range(RECORD_TRIES)):
+            try:
+                return await dispatch.record(
+                    self._database, self._settings, group, worker=self._worker
                 )
-                return "unrecorded"
-            await asyncio.sleep(1)
-    return "unrecorded"
+            except Exception as exc:
+                if not is_transient(exc) or tries_left == 0:
+                    log.error(
+                        "attempts not recorded; they will be sent again after the lease",
+                        extra={
+                            "event_ids": [str(d.claim.event.event_id) for d in group],
+                            "error": _name(exc),
+                        },
+                    )
+                    return ["unrecorded"] * len(group)
+                await asyncio.sleep(1)
+        return ["unrecorded"] * len(group)
 
 
 def _name(exc: BaseException) -> str:

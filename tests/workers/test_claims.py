@@ -24,8 +24,8 @@ DELIVERED = Attempt(True, 200, 4, "ok", None)
 BROKEN = Attempt(False, 500, 4, "broke", ErrorKind.HTTP_STATUS)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _done(claim: dispatch.Claim, attempt: Attempt = DELIVERED) -> dispatch.Done:
+    return dispatch.Done(claim, attempt, datetime.now(UTC))
 
 
 async def test_concurrent_claimers_share_the_due_deliveries_without_overlap(
@@ -61,13 +61,9 @@ async def test_an_expired_lease_is_claimable_again_and_the_late_record_is_refuse
         assert again.delivery_id == first.delivery_id
         assert again.event.event_id == first.event.event_id  # the same Webhook-Id
         assert again.attempt_number == first.attempt_number == 1
-        late = await dispatch.record(
-            database, short, first, DELIVERED, started_at=_now(), worker="killed"
-        )
-        kept = await dispatch.record(
-            database, short, again, DELIVERED, started_at=_now(), worker="other"
-        )
-    assert (late, kept) == ("claim_lost", "delivered")
+        late = await dispatch.record(database, short, [_done(first)], worker="killed")
+        kept = await dispatch.record(database, short, [_done(again)], worker="other")
+    assert (late, kept) == (["claim_lost"], ["delivered"])
     [delivery] = await deliveries(admin, subscription["id"])
     assert [a["number"] for a in delivery["attempts"]] == [1]  # one attempt, recorded once
 
@@ -81,12 +77,12 @@ async def test_a_patients_later_event_waits_until_the_earlier_one_is_done(
         seqs = [event.id for event in await stored.events(database, quick)]
         [first] = await dispatch.claim_due(database, quick, worker="w", limit=10)
         assert first.event.event_id == seqs[0]
-        await dispatch.record(database, quick, first, BROKEN, started_at=_now(), worker="w")
+        await dispatch.record(database, quick, [_done(first, BROKEN)], worker="w")
         assert await dispatch.claim_due(database, quick, worker="w", limit=10) == []
         await asyncio.sleep(quick.webhook_retry_base_seconds)  # its retry is due
         [retry] = await dispatch.claim_due(database, quick, worker="w", limit=10)
         assert (retry.event.event_id, retry.attempt_number) == (seqs[0], 2)
-        await dispatch.record(database, quick, retry, DELIVERED, started_at=_now(), worker="w")
+        await dispatch.record(database, quick, [_done(retry)], worker="w")
         [second] = await dispatch.claim_due(database, quick, worker="w", limit=10)
         assert second.event.event_id == seqs[1]
 
@@ -101,3 +97,25 @@ async def test_a_released_claim_is_claimable_at_once(
         await dispatch.release(database, quick, taken, worker="stopping")
         [again] = await dispatch.claim_due(database, quick, worker="other", limit=10)
     assert [again.delivery_id] == [claim.delivery_id for claim in taken]
+
+
+async def test_attempts_recorded_together_each_get_their_own_next_state(
+    quick: Settings, admin: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    subscription = await subscribe(admin, HOOK, events=["record.created"])
+    for _ in range(3):
+        await f.patient(writer)
+    async with stored.opened(quick) as database:
+        claims = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        attempts = [DELIVERED, BROKEN, DELIVERED]
+        done = [_done(claim, attempt) for claim, attempt in zip(claims, attempts, strict=True)]
+        outcomes = await dispatch.record(database, quick, done, worker="w")
+    assert outcomes == ["delivered", "retry", "delivered"]
+    log = {d["id"]: d for d in await deliveries(admin, subscription["id"])}
+    states = [log[str(claim.delivery_id)] for claim in claims]
+    assert [d["status"] for d in states] == ["delivered", "pending", "delivered"]
+    assert [d["last_status_code"] for d in states] == [200, 500, 200]
+    assert states[1]["next_attempt_at"] is not None
+    assert states[0]["delivered_at"] is not None
+    assert states[1]["delivered_at"] is None
+    assert [[a["number"] for a in d["attempts"]] for d in states] == [[1], [1], [1]]
