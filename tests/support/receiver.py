@@ -147,6 +147,12 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops connections when a worker sends a batch at once:
+    # they then fail after a SYN retransmit, the receiver's fault, not the sender's.
+    request_queue_size = 256
+
+
 class Receiver:
     """``with Receiver() as receiver:`` serves on 127.0.0.1 (TLS when given a context)."""
 
@@ -158,7 +164,7 @@ class Receiver:
         self._bind()
 
     def _bind(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler)
+        self.server = _Server(("127.0.0.1", self.port), self._handler)
         self.server.daemon_threads = True
         if self._tls is not None:
             self._tls.sni_callback = self._note_server_name
