@@ -73,17 +73,19 @@ async def test_a_patients_later_event_waits_until_the_earlier_one_is_done(
 ) -> None:
     await subscribe(admin, HOOK)  # every event: a new patient has four, in order
     await f.patient(writer)
-    async with stored.opened(quick) as database:
-        seqs = [event.id for event in await stored.events(database, quick)]
-        [first] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+    # A first retry 0.5-1 s after the failure: surely not due at the next claim.
+    paced = quick.model_copy(update={"webhook_retry_base_seconds": 1.0})
+    async with stored.opened(paced) as database:
+        seqs = [event.id for event in await stored.events(database, paced)]
+        [first] = await dispatch.claim_due(database, paced, worker="w", limit=10)
         assert first.event.event_id == seqs[0]
-        await dispatch.record(database, quick, [_done(first, BROKEN)], worker="w")
-        assert await dispatch.claim_due(database, quick, worker="w", limit=10) == []
-        await asyncio.sleep(quick.webhook_retry_base_seconds)  # its retry is due
-        [retry] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        await dispatch.record(database, paced, [_done(first, BROKEN)], worker="w")
+        assert await dispatch.claim_due(database, paced, worker="w", limit=10) == []
+        await asyncio.sleep(paced.webhook_retry_base_seconds)  # its retry is due
+        [retry] = await dispatch.claim_due(database, paced, worker="w", limit=10)
         assert (retry.event.event_id, retry.attempt_number) == (seqs[0], 2)
-        await dispatch.record(database, quick, [_done(retry)], worker="w")
-        [second] = await dispatch.claim_due(database, quick, worker="w", limit=10)
+        await dispatch.record(database, paced, [_done(retry)], worker="w")
+        [second] = await dispatch.claim_due(database, paced, worker="w", limit=10)
         assert second.event.event_id == seqs[1]
 
 
