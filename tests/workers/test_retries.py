@@ -62,10 +62,14 @@ async def test_failed_at_the_deadline_holds_nothing_back_and_can_be_retried_by_h
     assert [d["status"] for d in later] == ["delivered"]  # the failed one held nothing back
     assert receiver.requests[-1].body.count(lab["id"].encode()) == 1
 
-    retried = await admin.post(f"{one}/deliveries/{failed['id']}:retry")
+    retry = f"{one}/deliveries/{failed['id']}:retry"
+    retried = await admin.post(retry, headers={"Idempotency-Key": "retry-1"})
     assert retried.status_code == 200
     assert (retried.json()["status"], retried.json()["event_id"]) == ("pending", failed["event_id"])
-    again = await admin.post(f"{one}/deliveries/{failed['id']}:retry")
+    replayed = await admin.post(retry, headers={"Idempotency-Key": "retry-1"})
+    assert (replayed.status_code, replayed.json()) == (200, retried.json())
+    assert replayed.headers["idempotent-replayed"] == "true"
+    again = await admin.post(retry)
     assert again.status_code == 409  # only a failed one
     await deliver_until(brief, lambda: len(receiver.requests) > len(failed["attempts"]) + 1)
     [done] = [d for d in await deliveries(admin, subscription["id"]) if d["id"] == failed["id"]]

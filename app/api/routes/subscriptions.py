@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from app.api.deps import AdminReadUoW, AdminUoW, CursorPage, Idempotent, IfMatch
 from app.api.responses import errors, json_response, page, replayable, single
@@ -117,16 +117,18 @@ async def list_deliveries(
 
 @router.post(
     f"{ONE}/deliveries/{{delivery_id}}:retry",
+    dependencies=[Idempotent],
     response_model=DeliveryRead,
     operation_id="retrySubscriptionDelivery",
     responses=errors(404, 409),
 )
-async def retry_delivery(
-    subscription_id: uuid.UUID, delivery_id: uuid.UUID, uow: AdminUoW
-) -> Response:
+@replayable
+async def retry_delivery(subscription_id: uuid.UUID, delivery_id: uuid.UUID, uow: AdminUoW) -> Any:
     """Send a `failed` delivery again now, with the same Webhook-Id (409 if it is not
     failed)."""
-    return json_response(_delivery(await deliveries.retry(uow, subscription_id, delivery_id)))
+    read = _delivery(await deliveries.retry(uow, subscription_id, delivery_id))
+    idempotency.remember(uow, StoredAnswer(200, read.model_dump(mode="json"), None))
+    return json_response(read)
 
 
 def _read(shown: Shown) -> SubscriptionRead:
