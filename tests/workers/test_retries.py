@@ -35,7 +35,9 @@ async def test_a_hanging_receiver_times_out_and_is_sent_the_event_again(
     assert delivery["status"] == "delivered"
     timed_out, answered = delivery["attempts"]
     assert (timed_out["error_kind"], timed_out["status_code"]) == ("timeout", None)
-    assert 400 <= timed_out["latency_ms"] < 2000
+    # Cut at the attempt's 0.5 s (part of which may go before the exchange), not at the
+    # receiver's 10 s.
+    assert timed_out["latency_ms"] <= 1000
     assert (answered["error_kind"], answered["status_code"]) == (None, 200)
 
 
