@@ -16,6 +16,13 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class Forbidden(DomainError):
+    """The caller is known but may not do this (a scope or an organization it lacks)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"

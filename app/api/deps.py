@@ -13,10 +13,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from app.api.middleware import client_ip
+from app.config import Settings
 from app.errors import DomainError
 from app.schemas.common import PageRequest
 from app.security import IdentityProviderUnavailable, InvalidToken, Principal, TokenVerifier
-from app.services import idempotency
+from app.services import idempotency, tenancy
 from app.services.uow import Origin, UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
@@ -48,16 +49,30 @@ def challenge(**attributes: str) -> dict[str, str]:
 
 
 def require(*scopes: str) -> Callable[..., Any]:
-    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if not who.has_any(*scopes):
-            raise HTTPException(
-                403,
-                f"this operation needs one of the scopes: {', '.join(scopes)}",
-                challenge(error="insufficient_scope", scope=" ".join(scopes)),
-            )
+    async def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        refusal = _refusal(who, request.app.state.settings, scopes)
+        if refusal is not None:
+            raise refusal
         return who
 
     return check
+
+
+def _refusal(who: Principal, settings: Settings, scopes: tuple[str, ...]) -> HTTPException | None:
+    if not who.has_any(*scopes):
+        return HTTPException(
+            403,
+            f"this operation needs one of the scopes: {', '.join(scopes)}",
+            challenge(error="insufficient_scope", scope=" ".join(scopes)),
+        )
+    if not tenancy.admits(who, settings):
+        return HTTPException(
+            403,
+            f"this service keeps several organizations' patients: the token must name the "
+            f"caller's in its {settings.jwt_orgs_claim!r} claim",
+            challenge(error="insufficient_scope"),
+        )
+    return None
 
 
 def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[UnitOfWork]]:

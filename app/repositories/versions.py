@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
+from app.repositories.scope import Scope
 
 
 def add(
@@ -32,13 +33,14 @@ def add(
 
 
 async def for_record(
-    session: AsyncSession, resource_type: str, resource_id: uuid.UUID
+    session: AsyncSession, scope: Scope, resource_type: str, resource_id: uuid.UUID
 ) -> Sequence[RecordVersion]:
     stmt = (
         select(RecordVersion)
         .where(
             RecordVersion.resource_type == resource_type,
             RecordVersion.resource_id == resource_id,
+            *scope.where(RecordVersion),
         )
         .order_by(RecordVersion.version)
     )

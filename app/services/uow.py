@@ -8,7 +8,8 @@ Every entry point opens it the same way (HTTP requests, CLI jobs, the benchmarks
         await uow.commit()       # leaving the block without it rolls back
 
 It is the only module of app/services that calls the session; services reach the database
-through repositories, handing them `uow.session`.
+through repositories, handing them `uow.session` and, for anything about patients,
+`uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
 import uuid
@@ -21,17 +22,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import WRITE, Database
-from app.errors import is_transient
+from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.models import IdempotencyKey
 from app.repositories import audit_events, patients
-from app.security import Principal
-from app.services import stored_flags
+from app.repositories.scope import Scope
+from app.security import ALL_ORGANIZATIONS, Principal
+from app.services import stored_flags, tenancy
 
 
 def system_caller(job: str) -> Principal:
     """The caller of a command-line job (it appears as the actor of what the job writes)."""
-    return Principal(sub=f"system:{job}", scopes=frozenset({"admin"}))
+    return Principal(
+        sub=f"system:{job}",
+        scopes=frozenset({"admin"}),
+        organizations=frozenset({ALL_ORGANIZATIONS}),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,7 @@ class UnitOfWork:
     ) -> None:
         self.caller = caller
         self.settings = settings
+        self.scope: Scope = tenancy.scope_of(caller, settings)
         self.audit = AuditRecord()
         # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
@@ -159,7 +166,9 @@ class UnitOfWork:
         await session.flush()  # the batched inserts first: the rules must see them
         for patient_id in sorted(self.changed_patients):
             await self.lock_patient(patient_id)
-            await stored_flags.store(session, patient_id, self.settings.today(), self.settings)
+            await stored_flags.store(
+                session, self.scope, patient_id, self.settings.today(), self.settings
+            )
         self.changed_patients.clear()
         if self._origin is not None:
             await audit_events.append(session, self._event(self._origin))
@@ -170,7 +179,8 @@ class UnitOfWork:
         """One writer per patient at a time (until commit), so the flags stored at commit see
         every record, and a change is merged into, and If-Match judged on, the latest state."""
         if patient_id not in self.locked_patients:
-            await patients.lock(self.session, patient_id)
+            if not await patients.lock(self.session, self.scope, patient_id):
+                raise NotFound("no patient with this id")
             self.locked_patients.add(patient_id)
 
     async def record_failure(self, status: int, *, error: BaseException) -> None:
