@@ -167,10 +167,13 @@ def check_version(row: Any, if_match: int | None) -> None:
 
 
 async def history(
-    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID
-) -> Sequence[RecordVersion]:
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, request: PageRequest
+) -> tuple[Sequence[RecordVersion], str | None]:
+    """One page of a record's versions, oldest first."""
     await target(uow, kind, record_id)
-    return await versions.for_record(uow.session, uow.scope, kind.name, record_id)
+    return await versions.page_for_record(
+        uow.session, uow.scope, kind.name, record_id, cursor=request.cursor, limit=request.limit
+    )
 
 
 async def page(
