@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import CursorPage, IfMatch, Paging, ReadUoW, WriteUoW
-from app.api.responses import errors, listed, page, shown
+from app.api.responses import answer_model, errors, listed, page, shown
 from app.schemas.common import Page
 from app.schemas.history import VersionRead
 from app.services import records
@@ -45,7 +45,7 @@ def add_record_routes(
 
     @router.delete(
         path,
-        response_model=kind.read,
+        response_model=answer_model(kind),
         operation_id=f"delete{camel}",
         responses=errors(404, 412, 400),
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
@@ -93,7 +93,7 @@ def _add_patch(
 ) -> None:
     @router.patch(
         path,
-        response_model=kind.read,
+        response_model=answer_model(kind),
         operation_id=f"update{camel}",
         responses=errors(404, 409, 412, 400),
         summary=f"Change fields of a {label} (only the fields sent)",
