@@ -56,6 +56,7 @@ async def page(
     rows, cursor = await repo.page(
         uow.session, uow.scope, request, *where, by_id=cohort is not None
     )
+    uow.audit.listed((row.id, row.organization) for row in rows)
     if mrn is not None and len(rows) == 1:
         uow.audit.touch(PATIENT.name, rows[0].id, rows[0].id)  # an mrn lookup names whom it found
     return rows, cursor

@@ -170,7 +170,8 @@ async def history(
     uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, request: PageRequest
 ) -> tuple[Sequence[RecordVersion], str | None]:
     """One page of a record's versions, oldest first."""
-    await target(uow, kind, record_id)
+    row = await target(uow, kind, record_id)
+    uow.audit.listed([(patient_of(row), None)])
     return await versions.page_for_record(
         uow.session, uow.scope, kind.name, record_id, cursor=request.cursor, limit=request.limit
     )
@@ -185,8 +186,9 @@ async def page(
 ) -> tuple[Sequence[M], str | None]:
     """A patient's records of one type, in the order a clinician reads them. `where` builds
     extra filters once the patient is found (an unknown patient is a 404 first)."""
-    await target(uow, PATIENT, patient_id, live=True)
+    patient = await target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(kind.name)
+    uow.audit.listed([(patient.id, patient.organization)])
     return await patient_records.page_for_patient(
         uow.session, uow.scope, kind.model, patient_id, request, *where(), sort=kind.sort_key
     )

@@ -13,6 +13,7 @@ through repositories, handing them `uow.session` and, for anything about patient
 """
 
 import uuid
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -30,6 +31,8 @@ from app.repositories.scope import Scope
 from app.security import ALL_ORGANIZATIONS, Principal
 from app.services import stored_flags, tenancy
 
+MAX_QUERY_LENGTH = 2000
+
 
 def system_caller(job: str) -> Principal:
     """The caller of a command-line job (it appears as the actor of what the job writes)."""
@@ -42,12 +45,14 @@ def system_caller(job: str) -> Principal:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """The request a unit of work serves, as its audit event names it (no patient data)."""
+    """The request a unit of work serves, as its audit event names it. `query`: the query
+    string as sent (a search's terms are what an auditor needs to see)."""
 
     method: str
     path: str
     request_id: str
     client: str | None
+    query: str = ""
 
 
 @dataclass(slots=True)
@@ -58,6 +63,9 @@ class AuditRecord:
     resource_id: uuid.UUID | None = None
     patient_id: uuid.UUID | None = None
     status: int = 200
+    # A list read: the patients it returned, and their organization when they share one.
+    patient_ids: list[uuid.UUID] | None = None
+    organization: str | None = None
 
     def touch(
         self,
@@ -72,6 +80,13 @@ class AuditRecord:
     def about(self, resource_type: str) -> None:
         """New records or a listing of this type (no id), of the patient named already."""
         self.resource_type, self.resource_id = resource_type, None
+
+    def listed(self, patients: Iterable[tuple[uuid.UUID, str | None]]) -> None:
+        """A list read returned records of these (patient id, organization) pairs."""
+        found = dict(patients)
+        self.patient_ids = list(found)
+        codes = set(found.values())
+        self.organization = codes.pop() if len(codes) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +146,6 @@ class UnitOfWork:
         try:
             if self._write:
                 await self._take_write_turn()
-            elif not self.settings.is_sqlite and not self.settings.audit_reads_synchronous:
-                # A read's only write is its audit event: on PostgreSQL its commit need not
-                # wait for the WAL flush (TR_AUDIT_READS_SYNCHRONOUS=true restores that).
-                await audit_events.skip_commit_flush(self._session)
         except BaseException:
             await self._held.aclose()
             self._session = None
@@ -214,4 +225,9 @@ class UnitOfWork:
             "status": target.status,
             "request_id": origin.request_id,
             "client": origin.client,
+            "query": origin.query[:MAX_QUERY_LENGTH] or None,
+            "patient_ids": None
+            if target.patient_ids is None
+            else list(map(str, target.patient_ids)),
+            "organization": target.organization,
         }
