@@ -12,6 +12,7 @@ through repositories, handing them `uow.session` and, for anything about patient
 `uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import AsyncExitStack
@@ -22,7 +23,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import WRITE, Database
+from app.db import BUSY_MS, WRITE, Database
 from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.models import IdempotencyKey
@@ -130,6 +131,7 @@ class UnitOfWork:
         self._held = AsyncExitStack()
         self._session: AsyncSession | None = None
         self._committed = False
+        self._deadline = 0.0
 
     @property
     def session(self) -> AsyncSession:
@@ -142,6 +144,8 @@ class UnitOfWork:
         return self.caller.sub
 
     async def __aenter__(self) -> Self:
+        # SQLite: the write turn and the file lock together wait at most this long.
+        self._deadline = time.monotonic() + self.settings.db_timeout_seconds
         self._session = await self._held.enter_async_context(self._database.sessions())
         try:
             if self._write:
@@ -210,8 +214,11 @@ class UnitOfWork:
             AUDIT_FAILURES.inc()
 
     async def _take_write_turn(self) -> None:
-        await self._held.enter_async_context(self._database.turn)
-        await self.session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
+        left = self._deadline - time.monotonic()
+        await self._held.enter_async_context(self._database.turn.within(left))
+        # SQLite: BEGIN IMMEDIATE, waiting for another process's lock only as long as is left.
+        left_ms = int((self._deadline - time.monotonic()) * 1000)
+        await self.session.connection(execution_options={**WRITE, BUSY_MS: left_ms})
 
     def _event(self, origin: Origin) -> dict[str, Any]:
         target = self.audit
