@@ -16,6 +16,10 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class BadRequest(DomainError):
+    """A request the service cannot even read (e.g. a body nested too deeply to parse)."""
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this (a scope or an organization it lacks)."""
 

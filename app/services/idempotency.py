@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import NotFound, Unprocessable
+from app.errors import BadRequest, NotFound, Unprocessable
 from app.models import IdempotencyKey
 from app.repositories import base
 from app.repositories import idempotency_keys as repo
@@ -26,6 +26,8 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     (key order and white space do not matter)."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except RecursionError as exc:  # deeper than the parser goes: no request to remember
+        raise BadRequest("the request body is nested too deeply") from exc
     except ValueError:
         canonical = body.decode("latin-1")
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
