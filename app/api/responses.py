@@ -47,6 +47,19 @@ def answer_model(kind: Resource[Any]) -> Any:
     return kind.read | kind.receipt
 
 
+def resent(kind: Resource[Any]) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a creating POST whose record carries the sender's external_id: an identical
+    re-send answers with the record stored before."""
+    if "external_id" not in kind.unique:
+        return {}
+    return {
+        200: {
+            "model": answer_model(kind),
+            "description": "An identical re-send of a stored external_id: the stored record",
+        }
+    }
+
+
 # Every receipt's fields (an infusion's are the widest), for stored answers being replayed.
 RECEIPT_FIELDS = tuple(InfusionReceipt.model_fields)
 
@@ -146,6 +159,7 @@ __all__ = [
     "listed",
     "page",
     "replayable",
+    "resent",
     "shown",
     "single",
 ]

@@ -4,7 +4,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import Idempotent, WriteUoW
-from app.api.responses import answer_model, created, errors, replayable
+from app.api.responses import answer_model, created, errors, replayable, resent
 from app.api.routes.records import add_record_routes
 from app.schemas.infusion import InfusionCreate, InfusionUpdate
 from app.services import infusions
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
     dependencies=[Idempotent],
     response_model=answer_model(INFUSION),
     operation_id="createInfusion",
-    responses=errors(404, 409),
+    responses={**errors(404, 409), **resent(INFUSION)},
 )
 @replayable
 async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, uow: WriteUoW) -> Any:
