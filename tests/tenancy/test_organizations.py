@@ -129,3 +129,17 @@ async def test_an_empty_organizations_claim_is_refused_like_a_missing_one(
         response = await nobody.get("/v1/patients")
     assert response.status_code == 403
     assert "orgs" in response.json()["detail"]
+
+
+async def test_an_idempotency_key_does_not_replay_a_patient_the_caller_no_longer_sees(
+    callers: Callers,
+) -> None:
+    patient_id = (await f.patient(callers.a))["id"]
+    path, key = f"/v1/patients/{patient_id}/lab-results", {"Idempotency-Key": "lab-7"}
+    body = f.lab_body()
+    assert (await callers.a.post(path, json=body, headers=key)).status_code == 201
+    moved = await callers.admin_ab.patch(f"/v1/patients/{patient_id}", json={"organization": "B"})
+    assert moved.status_code == 200
+    replay = await callers.a.post(path, json=body, headers=key)
+    assert replay.status_code == 404
+    assert "value" not in replay.json()
