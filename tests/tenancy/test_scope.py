@@ -9,14 +9,17 @@ import pytest
 from app.config import Settings
 from app.db import Database
 from app.errors import Conflict, NotFound
-from app.models import Base
+from app.models import Base, LabResult, Regimen
+from app.repositories import base, clinical, flags, patient_records, versions
+from app.repositories import patients as patients_repo
 from app.repositories.scope import Scope
+from app.schemas.common import PageRequest
 from app.security import Principal
 from app.services import patients, tenancy
 from app.services.uow import UnitOfWork, system_caller
 from tests.support import factories as f
 from tests.support.clients import unique_mrn
-from tests.tenancy.conftest import Callers
+from tests.tenancy.conftest import Callers, Seeded
 
 pytestmark = pytest.mark.anyio
 
@@ -80,3 +83,38 @@ def test_the_services_own_jobs_see_every_organization(tenant_settings: Settings)
     assert tenancy.scope_of(system_caller("reevaluate"), tenant_settings).unrestricted
     unnamed = Principal(sub="no-orgs-claim", scopes=frozenset({"admin"}))
     assert tenancy.scope_of(unnamed, tenant_settings) == Scope.within(frozenset())  # sees none
+
+
+async def test_each_repository_read_filters_by_itself(
+    callers: Callers, seeded: Seeded, database: Database, tenant_settings: Settings
+) -> None:
+    """Not only the first look-up of a request: every patient-scoped read, called directly
+    with the scope of an organization that has no patients, finds nothing."""
+    pid, rid = uuid.UUID(seeded.a["patients"]), uuid.UUID(seeded.a["regimens"])
+    lab = uuid.UUID(seeded.a["lab-results"])
+    page = PageRequest(cursor=None, limit=50)
+
+    async def reads(scope: Scope) -> list[object]:
+        async with UnitOfWork(database, _caller("*"), tenant_settings) as uow:
+            s = uow.session
+            return [
+                await base.get(s, scope, LabResult, lab),
+                (await patients_repo.page(s, scope, page))[0],
+                (
+                    await patient_records.page_for_patient(
+                        s, scope, Regimen, pid, page, sort=Regimen.id
+                    )
+                )[0],
+                await patient_records.by_external_id(s, scope, LabResult, pid, "LAB-778812"),
+                (await versions.page_for_record(s, scope, "regimen", rid, cursor=None, limit=9))[0],
+                await clinical.regimens(s, scope, pid),
+                await clinical.lab_results(s, scope, pid, tests=("crp",)),
+                await clinical.assessments(s, scope, pid),
+                await clinical.infusions(s, scope, pid),
+                await clinical.regimen_rows(s, scope, {rid}),
+                await flags.patient_ids_after(s, scope, None, 500),
+            ]
+
+    in_a = await reads(Scope.within(frozenset({"A"})))
+    assert all(found for found in in_a), in_a
+    assert not any(await reads(Scope.within(frozenset({"C"}))))
