@@ -10,7 +10,7 @@ from app.config import Settings
 from app.db import Database
 from app.errors import Conflict, NotFound
 from app.models import Base, LabResult, Regimen
-from app.repositories import base, clinical, flags, patient_records, versions
+from app.repositories import audit_events, base, clinical, flags, patient_records, versions
 from app.repositories import patients as patients_repo
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -113,6 +113,10 @@ async def test_each_repository_read_filters_by_itself(
                 await clinical.infusions(s, scope, pid),
                 await clinical.regimen_rows(s, scope, {rid}),
                 await flags.patient_ids_after(s, scope, None, 500),
+                await flags.count_live_patients(s, scope),
+                await flags.counts(s, scope),
+                await patients_repo.by_mrn(s, scope, "TO-0001"),
+                (await audit_events.page(s, scope, [], None, 50))[0],
             ]
 
     in_a = await reads(Scope.within(frozenset({"A"})))
