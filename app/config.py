@@ -64,11 +64,6 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = Field(
         24, ge=1, description="how long an Idempotency-Key answers with its first response"
     )
-    audit_reads_synchronous: bool = Field(
-        False,
-        description="PostgreSQL: wait for the WAL flush when committing a read's audit event "
-        "(off: the event is durable within ~200 ms, a crash can lose the last ones)",
-    )
     opentelemetry: bool = Field(
         False, description="FastAPI's native OpenTelemetry (global providers); metrics: /metrics"
     )

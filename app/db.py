@@ -1,6 +1,8 @@
 """Engine and session factory, built from settings (nothing connects at import time)."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from app.config import Settings, sqlite_path
+from app.errors import Unavailable
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -18,7 +21,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, hide_parameters=True, connect_args={"timeout": settings.db_timeout_seconds}
+            url,
+            hide_parameters=True,
+            connect_args={"timeout": settings.db_timeout_seconds},
+            execution_options={BUSY_MS: int(settings.db_timeout_seconds * 1000)},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -42,6 +48,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 WRITE = {"tr_write": True}
+# SQLite: how long BEGIN may wait for another connection's write lock (the time a unit of
+# work has left of its TR_DB_TIMEOUT_SECONDS; the engine's default is all of it).
+BUSY_MS = "tr_busy_ms"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,8 +69,11 @@ def _sqlite_begin(connection: Any) -> None:
     # A writing request takes the write lock up front (BEGIN IMMEDIATE): it waits its turn
     # (busy timeout) instead of failing half-way with "database is locked" when it upgrades
     # from reader to writer; reads stay plain deferred transactions beside it (WAL).
-    immediate = connection.get_execution_options().get("tr_write")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    busy_ms = options.get(BUSY_MS)
+    if busy_ms is not None:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {max(1, int(busy_ms))}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("tr_write") else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -78,12 +90,21 @@ class WriteTurn:
     def __init__(self, sqlite: bool) -> None:
         self._lock = asyncio.Lock() if sqlite else None
 
-    async def __aenter__(self) -> None:
-        if self._lock is not None:
-            await self._lock.acquire()
-
-    async def __aexit__(self, *_: object) -> None:
-        if self._lock is not None:
+    @asynccontextmanager
+    async def within(self, seconds: float) -> AsyncIterator[None]:
+        """Hold the turn; a writer still queued after `seconds` gets Unavailable (503) instead
+        of waiting on behind writers that are themselves waiting for a busy database."""
+        if self._lock is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(max(seconds, 0)):
+                await self._lock.acquire()
+        except TimeoutError as exc:
+            raise Unavailable("the database is busy; retry shortly") from exc
+        try:
+            yield
+        finally:
             self._lock.release()
 
 

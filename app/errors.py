@@ -16,6 +16,17 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class BadRequest(DomainError):
+    """A request the service cannot even read (e.g. a body nested too deeply to parse)."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (a scope or an organization it lacks)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"
@@ -49,13 +60,20 @@ class InvalidCursor(DomainError):
     title = "Unprocessable content"
 
 
+class Unavailable(DomainError):
+    """The database did not admit the request in time (busy): worth a retry."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 # Lock timeout, serialization failure, deadlock, statement cancelled, server shutting down.
 TRANSIENT_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014", "57P01", "57P03"})
 
 
 def is_transient(exc: BaseException) -> bool:
     """Worth a retry: the database unreachable, busy or timing out, not a bad statement."""
-    if isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError):
+    if isinstance(exc, OSError | PoolTimeout | OperationalError | InterfaceError | Unavailable):
         return True
     if isinstance(exc, DBAPIError):
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)

@@ -22,6 +22,7 @@ from app import cli_migrate, rules
 from app.config import Settings
 from app.main import create_app
 from app.models import Patient
+from app.repositories.scope import Scope
 from app.security import mint_token
 from app.services import clinical_inputs
 from bench.history import seed_patient
@@ -60,7 +61,8 @@ async def measure(years: int, client: httpx.AsyncClient, settings: Settings, app
         async with sessions() as session:
             patient = await session.get(Patient, uuid.UUID(pid))
             assert patient is not None
-            return await clinical_inputs.load(session, patient, as_of, settings.rules)
+            everyone = Scope.everything()
+            return await clinical_inputs.load(session, everyone, patient, as_of, settings.rules)
 
     records = await load()
 

@@ -33,6 +33,8 @@ def _render_item(kind: str, item: Any, autogen: Any) -> str | Literal[False]:
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        _rebuilds_keep_references(connection)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -49,16 +51,36 @@ def _configure(connection: Connection) -> None:
             # Replicas starting together migrate one at a time (held until this commits).
             connection.execute(text("SELECT pg_advisory_xact_lock(7251001)"))
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_references(connection)
+
+
+def _rebuilds_keep_references(connection: Connection) -> None:
+    """SQLite alters most things by rebuilding the table (batch mode): dropping a table that
+    other tables reference fails while foreign keys are enforced. The switch works only
+    outside a transaction, so it is set on the driver connection before the migration's
+    transaction begins; _check_references verifies every reference before commit."""
+    cursor = connection.connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration leaves {len(broken)} broken references")
 
 
 async def _run_online() -> None:
     engine = create_engine(_settings())
-    async with engine.connect() as connection:
-        # SQLite: BEGIN IMMEDIATE, so a second migrator waits for the first instead of
-        # failing when its read snapshot turns into a write (PostgreSQL: the advisory lock).
-        writer = await connection.execution_options(**WRITE)
-        await writer.run_sync(_configure)
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            # SQLite: BEGIN IMMEDIATE, so a second migrator waits for the first instead of
+            # failing when its read snapshot turns into a write (PostgreSQL: advisory lock).
+            writer = await connection.execution_options(**WRITE)
+            await writer.run_sync(_configure)
+    finally:
+        await engine.dispose()  # a failed migration too: no connection is left behind
 
 
 if context.is_offline_mode():

@@ -13,10 +13,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from app.api.middleware import client_ip
+from app.config import Settings
 from app.errors import DomainError
 from app.schemas.common import PageRequest
-from app.security import IdentityProviderUnavailable, InvalidToken, Principal, TokenVerifier
-from app.services import idempotency
+from app.security import (
+    IdentityProviderUnavailable,
+    InvalidToken,
+    Principal,
+    TokenVerifier,
+    unverified_subject,
+)
+from app.services import idempotency, tenancy
 from app.services.uow import Origin, UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
@@ -35,7 +42,11 @@ async def principal(
             return await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
         return verifier.verify(credentials.credentials)
     except InvalidToken as exc:
-        raise HTTPException(401, str(exc), challenge(error="invalid_token")) from exc
+        refusal = HTTPException(401, str(exc), challenge(error="invalid_token"))
+        claimed = unverified_subject(credentials.credentials)
+        if claimed is not None:  # a refused token that names someone is worth an audit row
+            await _audit_refusal(request, Principal(sub=claimed, scopes=frozenset()), refusal)
+        raise refusal from exc
     except IdentityProviderUnavailable as exc:
         raise HTTPException(503, str(exc), {"Retry-After": "5"}) from exc
 
@@ -48,16 +59,39 @@ def challenge(**attributes: str) -> dict[str, str]:
 
 
 def require(*scopes: str) -> Callable[..., Any]:
-    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if not who.has_any(*scopes):
-            raise HTTPException(
-                403,
-                f"this operation needs one of the scopes: {', '.join(scopes)}",
-                challenge(error="insufficient_scope", scope=" ".join(scopes)),
-            )
+    async def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        refusal = _refusal(who, request.app.state.settings, scopes)
+        if refusal is not None:
+            await _audit_refusal(request, who, refusal)
+            raise refusal
         return who
 
     return check
+
+
+def _refusal(who: Principal, settings: Settings, scopes: tuple[str, ...]) -> HTTPException | None:
+    if not who.has_any(*scopes):
+        return HTTPException(
+            403,
+            f"this operation needs one of the scopes: {', '.join(scopes)}",
+            challenge(error="insufficient_scope", scope=" ".join(scopes)),
+        )
+    if not tenancy.admits(who, settings):
+        return HTTPException(
+            403,
+            f"this service keeps several organizations' patients: the token must name the "
+            f"caller's in its {settings.jwt_orgs_claim!r} claim",
+            challenge(error="insufficient_scope"),
+        )
+    return None
+
+
+async def _audit_refusal(request: Request, who: Principal, refusal: HTTPException) -> None:
+    """A request refused at the door is audited with its outcome, like any other."""
+    state = request.app.state
+    uow = UnitOfWork(state.database, who, state.settings, origin=_origin(request))
+    uow.audit.patient_id = _path_patient(request)
+    await uow.record_failure(refusal.status_code, error=refusal)
 
 
 def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[UnitOfWork]]:
@@ -90,6 +124,7 @@ def _origin(request: Request) -> Origin:
         path=request.url.path,
         request_id=request.state.request_id,
         client=client_ip(request.scope),
+        query=request.url.query,
     )
 
 
@@ -103,8 +138,15 @@ def _status_of(exc: Exception) -> int:
 
 
 def _path_patient(request: Request) -> uuid.UUID | None:
-    with contextlib.suppress(KeyError, ValueError):
-        return uuid.UUID(request.path_params["patient_id"])
+    """The patient a refused or failed request named in its path (a patient's own id under
+    /v1/patients/{record_id})."""
+    params = request.path_params
+    route = getattr(request.scope.get("route"), "path", "")
+    raw = params.get("patient_id")
+    if raw is None and route.startswith("/v1/patients/{record_id}"):
+        raw = params.get("record_id")
+    with contextlib.suppress(TypeError, ValueError):
+        return uuid.UUID(raw)
     return None
 
 

@@ -2,7 +2,8 @@
 
 FastAPI files every documented response model under application/json; error answers here are
 application/problem+json, so they are moved there, and its default 422 schema is dropped
-(our 422 is a Problem).
+(our 422 is a Problem). A write answers either the record or its receipt (least exposure):
+exactly one of the two, which FastAPI renders as anyOf; it is stated as oneOf.
 """
 
 from typing import Any
@@ -18,7 +19,7 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problems_as_problem_json(generate())
+            app.openapi_schema = _receipts_as_one_of(_problems_as_problem_json(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -42,3 +43,24 @@ def _problem_ref(schema: dict[str, Any]) -> dict[str, Any]:
     if schema.get("$ref", "").endswith("/HTTPValidationError"):
         return {"$ref": "#/components/schemas/Problem"}
     return schema
+
+
+RECEIPT_NOTE = (
+    "The record; a caller without `records:read` gets its receipt instead (least exposure)."
+)
+
+
+def _receipts_as_one_of(spec: dict[str, Any]) -> dict[str, Any]:
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if code.startswith("2") and schema is not None and _is_record_or_receipt(schema):
+                    schema["oneOf"] = schema.pop("anyOf")
+                    schema["description"] = RECEIPT_NOTE
+    return spec
+
+
+def _is_record_or_receipt(schema: dict[str, Any]) -> bool:
+    refs = [choice.get("$ref", "") for choice in schema.get("anyOf", [])]
+    return len(refs) == 2 and refs[1].endswith("Receipt")

@@ -1,5 +1,6 @@
 """Response helpers shared by the routes: problem documentation, ETag and Location headers,
-the status of a creating request and the replay of an Idempotency-Key's answer."""
+the status of a creating request, the replay of an Idempotency-Key's answer, and least
+exposure (a write answers a caller without records:read with a receipt, not the record)."""
 
 import functools
 from collections.abc import Awaitable, Callable, Sequence
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.schemas.common import Page, Problem
+from app.schemas.infusion import InfusionReceipt
 from app.services import idempotency, resources
 from app.services.records import Saved
 from app.services.resources import Resource
@@ -39,6 +41,46 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def answer_model(kind: Resource[Any]) -> Any:
+    """A write's documented answer: the record, or its receipt for a caller that may not read
+    records (openapi.py renders the pair as a oneOf)."""
+    return kind.read | kind.receipt
+
+
+def resent(kind: Resource[Any]) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a creating POST whose record carries the sender's external_id: an identical
+    re-send answers with the record stored before."""
+    if "external_id" not in kind.unique:
+        return {}
+    return {
+        200: {
+            "model": answer_model(kind),
+            "description": "An identical re-send of a stored external_id: the stored record",
+        }
+    }
+
+
+# Every receipt's fields (an infusion's are the widest), for stored answers being replayed.
+RECEIPT_FIELDS = tuple(InfusionReceipt.model_fields)
+
+
+def may_read(uow: UnitOfWork) -> bool:
+    return uow.caller.has_any("records:read")
+
+
+def exposed(uow: UnitOfWork, kind: Resource[Any], read: BaseModel) -> BaseModel:
+    """The record for a caller that may read records, else its receipt."""
+    if may_read(uow):
+        return read
+    return kind.receipt.model_validate(receipt_of(read.model_dump(mode="json")))
+
+
+def receipt_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The receipt fields of a record's JSON (a patient's patient_id is its id)."""
+    known = {"patient_id": body.get("id"), **body}
+    return {name: known[name] for name in RECEIPT_FIELDS if name in known}
+
+
 # The routes below answer with ready JSON: the read models are already validated, so
 # FastAPI's second validation and encoding of the return value is skipped (the declared
 # response_model still documents them).
@@ -56,7 +98,7 @@ def single(read: BaseModel, status: int = 200, headers: dict[str, str] | None = 
 async def created(uow: UnitOfWork, kind: Resource[Any], saved: Saved[Any]) -> Response:
     """201 with Location for a new record; 200 when an identical re-send found the stored
     one. The answer is kept with the request's Idempotency-Key, if it sent one."""
-    read = (await resources.present(uow, kind, [saved.row]))[0]
+    read = exposed(uow, kind, (await resources.present(uow, kind, [saved.row]))[0])
     location = f"/v1/{kind.collection}/{saved.row.id}"
     answer = StoredAnswer(201 if saved.created else 200, read.model_dump(mode="json"), location)
     uow.audit.status = answer.status
@@ -77,18 +119,21 @@ def replayable(endpoint: Endpoint) -> Endpoint:
         if uow.replay is None:
             return await endpoint(**params)
         uow.audit.status = uow.replay.status
-        return replayed(uow.replay)
+        return replayed(uow.replay, may_read(uow))
 
     return replay_or_run
 
 
-def replayed(answer: StoredAnswer) -> Response:
+def replayed(answer: StoredAnswer, may_read: bool) -> Response:
+    """The first answer again; its receipt only, to a caller that may not read records now
+    (keys are per caller, whose scopes can differ from one token to the next)."""
     headers = {"Idempotent-Replayed": "true"}
     if answer.location:
         headers["Location"] = answer.location
     if "version" in answer.body:
         headers["ETag"] = f'W/"{answer.body["version"]}"'
-    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+    body = answer.body if may_read else receipt_of(answer.body)
+    return JSONResponse(body, status_code=answer.status, headers=headers)
 
 
 def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) -> Response:
@@ -96,8 +141,8 @@ def page(read: type[BaseModel], items: Sequence[BaseModel], cursor: str | None) 
 
 
 async def shown(uow: UnitOfWork, kind: Resource[Any], row: Any) -> Response:
-    """One record as the API shows it, with its ETag."""
-    return single((await resources.present(uow, kind, [row]))[0])
+    """One record as the API shows it (to this caller), with its ETag."""
+    return single(exposed(uow, kind, (await resources.present(uow, kind, [row]))[0]))
 
 
 async def listed(uow: UnitOfWork, kind: Resource[Any], found: tuple[Any, str | None]) -> Response:
@@ -107,12 +152,14 @@ async def listed(uow: UnitOfWork, kind: Resource[Any], found: tuple[Any, str | N
 
 
 __all__ = [
+    "answer_model",
     "created",
     "errors",
     "json_response",
     "listed",
     "page",
     "replayable",
+    "resent",
     "shown",
     "single",
 ]

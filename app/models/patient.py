@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Record
@@ -9,8 +9,17 @@ from app.models.base import Record
 
 class Patient(Record):
     __tablename__ = "patient"
+    __table_args__ = (
+        # An mrn is the clinic's number: two clinics of a group may each have a TO-0001.
+        UniqueConstraint("organization", "mrn"),
+        # A caller's patients, oldest registration first (the listing's order).
+        Index("ix_patient_organization_created_at", "organization", "created_at"),
+    )
 
-    mrn: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set at creation, changed only by an admin of both organizations; with tenancy off,
+    # always TR_DEFAULT_ORGANIZATION.
+    organization: Mapped[str] = mapped_column(String(64))
+    mrn: Mapped[str] = mapped_column(String(64))
     sex: Mapped[str] = mapped_column(String(16))
     birth_date: Mapped[date]
     given_name: Mapped[str | None] = mapped_column(String(200))

@@ -3,11 +3,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, text
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuditEvent
+from app.models import AuditEvent, Patient
 from app.repositories.base import keyset_page
+from app.repositories.scope import Scope
 
 
 def filters(
@@ -26,19 +27,26 @@ def filters(
 
 
 async def page(
-    session: AsyncSession, where: list[ColumnElement[bool]], cursor: str | None, limit: int
+    session: AsyncSession,
+    scope: Scope,
+    where: list[ColumnElement[bool]],
+    cursor: str | None,
+    limit: int,
 ) -> tuple[Sequence[AuditEvent], str | None]:
-    stmt = select(AuditEvent).where(*where)
+    """Events of `scope`'s organizations (an unrestricted scope: every event, those naming
+    no patient included)."""
+    stmt = select(AuditEvent).where(*scope.where(AuditEvent), *where)
     return await keyset_page(
         session, stmt, sort=AuditEvent.occurred_at, key=AuditEvent.id, cursor=cursor, limit=limit
     )
 
 
 async def append(session: AsyncSession, event: dict[str, Any]) -> None:
-    """One event, as a plain INSERT (no ORM unit of work: it runs on every request)."""
-    await session.execute(insert(AuditEvent).values(event))
-
-
-async def skip_commit_flush(session: AsyncSession) -> None:
-    """PostgreSQL: this transaction's commit returns before its WAL record is flushed."""
-    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    """One event, as a plain INSERT (no ORM unit of work: it runs on every request). An
+    event naming a patient carries that patient's organization, read by the INSERT itself."""
+    values = dict(event)
+    if values.get("organization") is None and values.get("patient_id") is not None:
+        values["organization"] = (
+            select(Patient.organization).where(Patient.id == values["patient_id"]).scalar_subquery()
+        )
+    await session.execute(insert(AuditEvent).values(values))

@@ -8,18 +8,27 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import InvalidCursor
 from app.models.base import Base, Record
+from app.repositories.scope import Scope
 
 M = TypeVar("M", bound=Record)
 
 
-async def get(session: AsyncSession, model: type[M], record_id: uuid.UUID) -> M | None:
-    return await session.get(model, record_id)
+async def get(
+    session: AsyncSession, scope: Scope, model: type[M], record_id: uuid.UUID
+) -> M | None:
+    """A record by id if `scope` sees it: one query, the same for a record of another
+    organization as for a missing one."""
+    where = scope.where(model)
+    if not where:
+        return await session.get(model, record_id)  # unrestricted: the identity map first
+    table: Any = model
+    return await session.scalar(select(model).where(table.id == record_id, *where))
 
 
 async def insert(session: AsyncSession, row: Base, *, may_collide: bool) -> None:

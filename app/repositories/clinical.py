@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Assessment, Infusion, LabResult, Regimen
 from app.models.base import IdText
+from app.repositories.scope import Scope
 
 
 def _text(column: Any) -> Any:
@@ -62,6 +63,7 @@ ASSESSMENT_COLUMNS: tuple[Any, ...] = (
 
 async def _rows(
     session: AsyncSession,
+    scope: Scope,
     model: Any,
     columns: tuple[Any, ...],
     patient_id: uuid.UUID,
@@ -70,7 +72,12 @@ async def _rows(
     # Ordered by insertion: a record's position is its `recorded_seq` (later recorded wins).
     stmt = (
         select(*columns)
-        .where(model.patient_id == patient_id, model.entered_in_error.is_(False), *where)
+        .where(
+            model.patient_id == patient_id,
+            model.entered_in_error.is_(False),
+            *scope.where(model),
+            *where,
+        )
         .order_by(model.created_at, model.id)
     )
     # Core execution on the session's connection: these are plain rows, no ORM entities.
@@ -78,19 +85,25 @@ async def _rows(
     return (await connection.execute(stmt)).all()
 
 
-async def regimens(session: AsyncSession, patient_id: uuid.UUID) -> Sequence[Row[Any]]:
-    return await _rows(session, Regimen, REGIMEN_COLUMNS, patient_id)
+async def regimens(
+    session: AsyncSession, scope: Scope, patient_id: uuid.UUID
+) -> Sequence[Row[Any]]:
+    return await _rows(session, scope, Regimen, REGIMEN_COLUMNS, patient_id)
 
 
 async def infusions(
-    session: AsyncSession, patient_id: uuid.UUID, regimen_id: uuid.UUID | None = None
+    session: AsyncSession,
+    scope: Scope,
+    patient_id: uuid.UUID,
+    regimen_id: uuid.UUID | None = None,
 ) -> Sequence[Row[Any]]:
     where = () if regimen_id is None else (Infusion.regimen_id == regimen_id,)
-    return await _rows(session, Infusion, INFUSION_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, Infusion, INFUSION_COLUMNS, patient_id, *where)
 
 
 async def lab_results(
     session: AsyncSession,
+    scope: Scope,
     patient_id: uuid.UUID,
     *,
     tests: tuple[str, ...],
@@ -105,11 +118,12 @@ async def lab_results(
             wanted, and_(LabResult.test.in_(recent_tests), LabResult.collected_at >= since)
         )
     where = [wanted] if until is None else [wanted, LabResult.collected_at <= until]
-    return await _rows(session, LabResult, LAB_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, LabResult, LAB_COLUMNS, patient_id, *where)
 
 
 async def assessments(
     session: AsyncSession,
+    scope: Scope,
     patient_id: uuid.UUID,
     *,
     with_weight_only: bool = False,
@@ -120,11 +134,13 @@ async def assessments(
     )
     if until is not None:
         where.append(Assessment.assessed_at <= until)
-    return await _rows(session, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
 
 
-async def regimen_rows(session: AsyncSession, regimen_ids: set[uuid.UUID]) -> Sequence[Row[Any]]:
+async def regimen_rows(
+    session: AsyncSession, scope: Scope, regimen_ids: set[uuid.UUID]
+) -> Sequence[Row[Any]]:
     """Regimens by id, entered-in-error ones included (an infusion keeps its regimen)."""
-    stmt = select(*REGIMEN_COLUMNS).where(Regimen.id.in_(regimen_ids))
+    stmt = select(*REGIMEN_COLUMNS).where(Regimen.id.in_(regimen_ids), *scope.where(Regimen))
     rows: Sequence[Row[Any]] = (await session.execute(stmt)).all()
     return rows

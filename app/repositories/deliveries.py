@@ -37,11 +37,14 @@ async def page(
     return cast(Sequence[Delivery], found[0]), found[1]
 
 
-async def event_types(
+async def events_of(
     session: AsyncSession, event_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    stmt = select(OutboxEvent.id, OutboxEvent.event_type).where(OutboxEvent.id.in_(event_ids))
-    return {event_id: kind for event_id, kind in (await session.execute(stmt)).all()}
+) -> dict[uuid.UUID, tuple[str, str]]:
+    """Each event's type and its patient's organization."""
+    stmt = select(OutboxEvent.id, OutboxEvent.event_type, OutboxEvent.organization).where(
+        OutboxEvent.id.in_(event_ids)
+    )
+    return {row.id: (row.event_type, row.organization) for row in await session.execute(stmt)}
 
 
 async def attempts_of(

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient, PatientFlag
+from app.repositories.scope import Scope
 
 
 async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -39,22 +40,28 @@ def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:
 
 
 async def patient_ids_after(
-    session: AsyncSession, after: uuid.UUID | None, limit: int
+    session: AsyncSession, scope: Scope, after: uuid.UUID | None, limit: int
 ) -> Sequence[uuid.UUID]:
     """Live patient ids in id order, for batched re-evaluation."""
-    stmt = select(Patient.id).where(Patient.entered_in_error.is_(False))
+    stmt = select(Patient.id).where(Patient.entered_in_error.is_(False), *scope.where(Patient))
     if after is not None:
         stmt = stmt.where(Patient.id > after)
     return (await session.scalars(stmt.order_by(Patient.id).limit(limit))).all()
 
 
-async def count_live_patients(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(Patient).where(Patient.entered_in_error.is_(False))
+async def count_live_patients(session: AsyncSession, scope: Scope) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Patient)
+        .where(Patient.entered_in_error.is_(False), *scope.where(Patient))
+    )
     return int(await session.scalar(stmt) or 0)
 
 
-async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:
-    stmt = select(PatientFlag.flag, PatientFlag.status, func.count()).group_by(
-        PatientFlag.flag, PatientFlag.status
+async def counts(session: AsyncSession, scope: Scope) -> list[tuple[str, str, int]]:
+    stmt = (
+        select(PatientFlag.flag, PatientFlag.status, func.count())
+        .where(*scope.where(PatientFlag))
+        .group_by(PatientFlag.flag, PatientFlag.status)
     )
     return [(flag, status, int(n)) for flag, status, n in (await session.execute(stmt)).all()]

@@ -4,10 +4,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import IdempotencyKey
+from app.repositories.scope import Scope
 
 
-async def get(session: AsyncSession, actor: str, key: str) -> IdempotencyKey | None:
-    stmt = select(IdempotencyKey).where(IdempotencyKey.actor == actor, IdempotencyKey.key == key)
+async def get(session: AsyncSession, scope: Scope, actor: str, key: str) -> IdempotencyKey | None:
+    """The caller's key, if `scope` sees the patient its answer is about."""
+    stmt = select(IdempotencyKey).where(
+        IdempotencyKey.actor == actor, IdempotencyKey.key == key, *scope.where(IdempotencyKey)
+    )
     return await session.scalar(stmt.execution_options(populate_existing=True))
 
 

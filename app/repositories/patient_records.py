@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Infusion, LabResult
 from app.repositories.base import M, keyset_page, visible
+from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
 
 
 async def page_for_patient(
     session: AsyncSession,
+    scope: Scope,
     model: type[M],
     patient_id: uuid.UUID,
     page: PageRequest,
@@ -24,7 +26,10 @@ async def page_for_patient(
     """One page of a patient's records, ordered by `sort` then id."""
     table: Any = model
     stmt = select(model).where(
-        table.patient_id == patient_id, visible(table, page.include_in_error), *filters
+        table.patient_id == patient_id,
+        visible(table, page.include_in_error),
+        *scope.where(model),
+        *filters,
     )
     return await keyset_page(
         session, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit
@@ -32,10 +37,12 @@ async def page_for_patient(
 
 
 async def by_external_id(
-    session: AsyncSession, model: type[M], patient_id: uuid.UUID, external_id: str
+    session: AsyncSession, scope: Scope, model: type[M], patient_id: uuid.UUID, external_id: str
 ) -> M | None:
     table: Any = model
-    stmt = select(model).where(table.patient_id == patient_id, table.external_id == external_id)
+    stmt = select(model).where(
+        table.patient_id == patient_id, table.external_id == external_id, *scope.where(model)
+    )
     return await session.scalar(stmt)
 
 
@@ -53,11 +60,13 @@ def lab_filters(
 
 
 async def infusion_window(
-    session: AsyncSession, regimen_id: uuid.UUID
+    session: AsyncSession, scope: Scope, regimen_id: uuid.UUID
 ) -> tuple[datetime | None, datetime | None]:
     """Earliest and latest live infusion of a regimen (to keep a regimen's dates around them)."""
     stmt = select(func.min(Infusion.administered_at), func.max(Infusion.administered_at)).where(
-        Infusion.regimen_id == regimen_id, Infusion.entered_in_error.is_(False)
+        Infusion.regimen_id == regimen_id,
+        Infusion.entered_in_error.is_(False),
+        *scope.where(Infusion),
     )
     row = (await session.execute(stmt)).one()
     return row[0], row[1]

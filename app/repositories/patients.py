@@ -6,15 +6,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
 from app.repositories.base import keyset_page, visible
+from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
 
 
-async def get_by_mrn(session: AsyncSession, mrn: str) -> Patient | None:
-    return await session.scalar(select(Patient).where(Patient.mrn == mrn))
+async def by_mrn(
+    session: AsyncSession, scope: Scope, mrn: str, *, organization: str | None = None
+) -> Sequence[Patient]:
+    """Patients with this mrn that `scope` sees (in one `organization` if given): at most two,
+    enough to tell one match from several."""
+    stmt = select(Patient).where(Patient.mrn == mrn, *scope.where(Patient))
+    if organization is not None:
+        stmt = stmt.where(Patient.organization == organization)
+    return (await session.scalars(stmt.order_by(Patient.organization).limit(2))).all()
 
 
 async def page(
     session: AsyncSession,
+    scope: Scope,
     request: PageRequest,
     *filters: ColumnElement[bool],
     by_id: bool = False,
@@ -22,7 +31,9 @@ async def page(
     """Oldest registration first; `by_id` orders by id instead, which lets a cohort page
     walk the (flag, status, patient_id) index and the primary key together and stop after
     one page (a merge join) instead of sorting every patient with that flag."""
-    stmt = select(Patient).where(visible(Patient, request.include_in_error), *filters)
+    stmt = select(Patient).where(
+        visible(Patient, request.include_in_error), *scope.where(Patient), *filters
+    )
     return await keyset_page(
         session,
         stmt,
@@ -37,7 +48,11 @@ def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
     return [] if mrn is None else [Patient.mrn == mrn]
 
 
-async def lock(session: AsyncSession, patient_id: uuid.UUID) -> None:
+async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> bool:
     """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
-    BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE)."""
-    await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
+    BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE).
+    False when `scope` does not see the patient once the lock is held: PostgreSQL checks
+    the condition again on the row as committed by the writer waited for (a patient moved
+    to another organization meanwhile is not found)."""
+    stmt = select(Patient.id).where(Patient.id == patient_id, *scope.where(Patient))
+    return await session.scalar(stmt.with_for_update()) is not None

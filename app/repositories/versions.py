@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
+from app.repositories.base import keyset_page
+from app.repositories.scope import Scope
 
 
 def add(
@@ -31,15 +33,26 @@ def add(
     )
 
 
-async def for_record(
-    session: AsyncSession, resource_type: str, resource_id: uuid.UUID
-) -> Sequence[RecordVersion]:
-    stmt = (
-        select(RecordVersion)
-        .where(
-            RecordVersion.resource_type == resource_type,
-            RecordVersion.resource_id == resource_id,
-        )
-        .order_by(RecordVersion.version)
+async def page_for_record(
+    session: AsyncSession,
+    scope: Scope,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[RecordVersion], str | None]:
+    """One page of a record's versions, oldest first."""
+    stmt = select(RecordVersion).where(
+        RecordVersion.resource_type == resource_type,
+        RecordVersion.resource_id == resource_id,
+        *scope.where(RecordVersion),
     )
-    return (await session.scalars(stmt)).all()
+    return await keyset_page(
+        session,
+        stmt,
+        sort=RecordVersion.version,
+        key=RecordVersion.id,
+        cursor=cursor,
+        limit=limit,
+    )

@@ -1,6 +1,8 @@
 import uuid
 from datetime import datetime
 
+from pydantic import Field
+
 from app.schemas.common import ReadModel
 
 
@@ -16,3 +18,10 @@ class AuditEventRead(ReadModel):
     status: int
     request_id: str
     client: str | None
+    query: str | None = Field(description="the query string as sent (a search: what was asked)")
+    patient_ids: list[uuid.UUID] | None = Field(
+        description="a list or search read: the patients whose records it returned"
+    )
+    organization: str | None = Field(
+        description="the organization of the patient(s) the event names; null: none or several"
+    )

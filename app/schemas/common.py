@@ -136,6 +136,21 @@ class RecordRead(ReadModel):
     entered_in_error: bool
 
 
+class RecordReceipt(BaseModel):
+    """What a write answers a caller without records:read (least exposure): which record,
+    which version, whose, and when, never a stored clinical field. A patient's `patient_id`
+    is its own id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    version: int
+    patient_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    entered_in_error: bool
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(

@@ -1,8 +1,6 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from app.schemas.common import ReadModel
 
 
@@ -11,7 +9,3 @@ class VersionRead(ReadModel):
     recorded_at: datetime
     actor: str
     data: dict[str, Any]
-
-
-class History(BaseModel):
-    items: list[VersionRead]

@@ -12,6 +12,7 @@ from app.schemas.common import (
     PastTimestamp,
     PositiveNumber,
     RecordRead,
+    RecordReceipt,
 )
 
 InfusionStatus = Literal["completed", "interrupted", "cancelled"]
@@ -59,5 +60,12 @@ class IntervalCheckRead(BaseModel):
 
 
 class InfusionRead(InfusionRecord):
+    dose_check: DoseCheckRead
+    interval_check: IntervalCheckRead
+
+
+class InfusionReceipt(RecordReceipt):
+    """An infusion's receipt keeps its checks: they are what the sender acts on."""
+
     dose_check: DoseCheckRead
     interval_check: IntervalCheckRead

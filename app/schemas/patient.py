@@ -3,12 +3,22 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from app.config import ORGANIZATION_PATTERN
 from app.schemas import examples
 from app.schemas.common import InputModel, PastDate, ReadModel, RecordRead
 
 Sex = Literal["female", "male", "other", "unknown"]
 Mrn = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$", examples=["TO-0001"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+Organization = Annotated[
+    str,
+    Field(
+        pattern=ORGANIZATION_PATTERN,
+        description="the organization (clinic) the patient belongs to; default: the caller's "
+        "only organization",
+        examples=["clinic-a"],
+    ),
+]
 
 
 class Diagnosis(InputModel):
@@ -24,6 +34,7 @@ class PatientCreate(InputModel):
     given_name: Name | None = None
     family_name: Name | None = None
     diagnoses: Annotated[list[Diagnosis], Field(max_length=100, default_factory=list)]
+    organization: Organization | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.PATIENT]})
 
@@ -35,6 +46,9 @@ class PatientUpdate(InputModel):
     given_name: Name | None = None
     family_name: Name | None = None
     diagnoses: Annotated[list[Diagnosis], Field(max_length=100)] | None = None
+    organization: Annotated[
+        Organization | None, Field(description="move the patient (admin of both organizations)")
+    ] = None
 
 
 class DiagnosisRead(ReadModel):
@@ -44,6 +58,7 @@ class DiagnosisRead(ReadModel):
 
 
 class PatientRead(RecordRead):
+    organization: str
     mrn: str
     sex: Sex
     birth_date: date

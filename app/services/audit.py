@@ -17,6 +17,10 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[AuditEvent], str | None]:
+    """Events of the caller's organizations, oldest first (a group-wide caller: every event,
+    those naming no patient included)."""
     uow.audit.touch("audit_event", patient_id=patient_id)
     where = repo.filters(patient_id, actor, start, end)
-    return await repo.page(uow.session, where, cursor, limit)
+    rows, next_cursor = await repo.page(uow.session, uow.scope, where, cursor, limit)
+    uow.audit.listed((r.patient_id, r.organization) for r in rows if r.patient_id is not None)
+    return rows, next_cursor

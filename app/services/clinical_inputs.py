@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import catalog, rules
 from app.models import Patient
 from app.repositories import clinical
+from app.repositories.scope import Scope
 
 
 @cache
@@ -88,7 +89,11 @@ MARGIN = timedelta(days=1)
 
 
 async def load(
-    session: AsyncSession, patient: Patient, as_of: date, settings: rules.RuleSettings
+    session: AsyncSession,
+    scope: Scope,
+    patient: Patient,
+    as_of: date,
+    settings: rules.RuleSettings,
 ) -> rules.PatientRecords:
     """The live records the status rules read as of `as_of`: three column-only queries,
     nothing re-queried per evaluation date, nothing collected after `as_of`."""
@@ -97,6 +102,7 @@ async def load(
     recent = until - timedelta(days=settings.safety_window_days) - 2 * MARGIN
     labs = await clinical.lab_results(
         session,
+        scope,
         patient_id,
         tests=HISTORY_TESTS,
         recent_tests=SAFETY_TESTS,
@@ -105,7 +111,9 @@ async def load(
     )
     return rules.PatientRecords(
         patient=rules.Patient(sex=patient.sex, birth_date=patient.birth_date),
-        regimens=tuple(regimen(r) for r in await clinical.regimens(session, patient_id)),
+        regimens=tuple(regimen(r) for r in await clinical.regimens(session, scope, patient_id)),
         lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs)),
-        assessments=assessments(await clinical.assessments(session, patient_id, until=until)),
+        assessments=assessments(
+            await clinical.assessments(session, scope, patient_id, until=until)
+        ),
     )

@@ -19,6 +19,7 @@ KIND = "delivery"
 class DeliveryView:
     row: Delivery
     event_type: str
+    organization: str  # the patient's
     attempts: list[DeliveryAttempt]
 
 
@@ -36,7 +37,9 @@ async def page(
     rows, after = await repo.page(
         uow.session, subscription_id, status=status, cursor=cursor, limit=limit
     )
-    return await _views(uow, rows), after
+    views = await _views(uow, rows)
+    uow.audit.listed((view.row.patient_id, view.organization) for view in views)
+    return views, after
 
 
 async def retry(
@@ -49,6 +52,7 @@ async def retry(
     row = await repo.get(uow.session, subscription_id, delivery_id)
     if row is None:
         raise NotFound("no delivery with this id for this subscription")
+    uow.audit.touch(KIND, delivery_id, row.patient_id)
     if owner.deleted_at is not None:
         raise Conflict("this subscription was deleted: its deliveries cannot be retried")
     if not await repo.again(uow.session, delivery_id, utcnow()):
@@ -59,6 +63,6 @@ async def retry(
 
 async def _views(uow: UnitOfWork, rows: Sequence[Delivery]) -> list[DeliveryView]:
     ids = [row.id for row in rows]
-    kinds = await repo.event_types(uow.session, [row.event_id for row in rows])
+    events = await repo.events_of(uow.session, [row.event_id for row in rows])
     attempts = await repo.attempts_of(uow.session, ids)
-    return [DeliveryView(row, kinds[row.event_id], attempts.get(row.id, [])) for row in rows]
+    return [DeliveryView(row, *events[row.event_id], attempts.get(row.id, [])) for row in rows]

@@ -45,7 +45,7 @@ async def publish_flag_counts(database: Database, settings: Settings) -> None:
     """Set the flags-by-status gauge from the stored flags (one grouped count)."""
     try:
         async with UnitOfWork(database, SCRAPER, settings) as uow:
-            counts = await flags.counts(uow.session)
+            counts = await flags.counts(uow.session, uow.scope)
     except Exception:
         return
     for flag, status, count in counts:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Unprocessable
+from app.errors import BadRequest, NotFound, Unprocessable
 from app.models import IdempotencyKey
 from app.repositories import base
 from app.repositories import idempotency_keys as repo
@@ -26,6 +26,8 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     (key order and white space do not matter)."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except RecursionError as exc:  # deeper than the parser goes: no request to remember
+        raise BadRequest("the request body is nested too deeply") from exc
     except ValueError:
         canonical = body.decode("latin-1")
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
@@ -50,10 +52,12 @@ async def claim(uow: UnitOfWork, *, key: str, request_hash: str) -> StoredAnswer
             await base.insert(uow.session, row, may_collide=True)
             uow.idempotency_key = row
             return None
-        except IntegrityError:
+        except IntegrityError as exc:
             existing = await _live(uow, key)  # a concurrent request committed it first
             if existing is None:
-                raise
+                # The key's answer is about a patient the caller no longer sees (its
+                # organizations changed): as for any record outside them, not found.
+                raise NotFound("no record for this Idempotency-Key") from exc
     return _stored(uow, existing, request_hash)
 
 
@@ -72,7 +76,7 @@ async def purge(uow: UnitOfWork, now: datetime) -> int:
 
 
 async def _live(uow: UnitOfWork, key: str) -> IdempotencyKey | None:
-    row = await repo.get(uow.session, uow.actor, key)
+    row = await repo.get(uow.session, uow.scope, uow.actor, key)
     if row is not None and row.created_at < datetime.now(UTC) - _retention(uow):
         await repo.forget(uow.session, row)  # expired: the key may be used afresh
         return None

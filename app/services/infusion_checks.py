@@ -17,16 +17,16 @@ async def present(uow: UnitOfWork, rows: Sequence[Infusion]) -> list[InfusionRea
     if not rows:
         return []
     patient_id: uuid.UUID = rows[0].patient_id
-    session, settings = uow.session, uow.settings.rules
+    session, scope, settings = uow.session, uow.scope, uow.settings.rules
     regimens = {
         r.id: clinical_inputs.regimen(r)
-        for r in await clinical.regimen_rows(session, {row.regimen_id for row in rows})
+        for r in await clinical.regimen_rows(session, scope, {row.regimen_id for row in rows})
     }
     by_regimen: dict[str, list[rules.Infusion]] = defaultdict(list)
-    for r in await clinical.infusions(session, patient_id):
+    for r in await clinical.infusions(session, scope, patient_id):
         by_regimen[str(r.regimen_id)].append(clinical_inputs.infusion(r))
     weights = clinical_inputs.assessments(
-        await clinical.assessments(session, patient_id, with_weight_only=True)
+        await clinical.assessments(session, scope, patient_id, with_weight_only=True)
     )
     return [
         _with_checks(row, regimens[str(row.regimen_id)], by_regimen, weights, settings)

@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.models.delivery import PENDING
 from app.repositories import base, subscriptions
 from app.repositories import outbox as repo
+from app.repositories.scope import Scope
 from app.security import ALL_ORGANIZATIONS
 from app.webhooks import EventType
 
@@ -31,10 +32,9 @@ class PendingEvent:
 
 
 def organization_of(patient: Patient | None, settings: Settings) -> str:
-    """The organization whose subscriptions may hear of this patient. Organizations are
-    not on this branch yet: every patient is in the default one (with them:
-    `patient.organization`)."""
-    return settings.default_organization
+    """The organization whose subscriptions may hear of this patient (with tenancy off,
+    every patient is in the default one)."""
+    return settings.default_organization if patient is None else patient.organization
 
 
 def sees(organizations: Collection[str], organization: str, *, tenancy: bool) -> bool:
@@ -96,9 +96,14 @@ async def _numbered(
     they were raised."""
     patient_ids = sorted({event.patient_id for event in pending})
     last = await repo.last_seqs(session, patient_ids)
+    # Every caller's events are filed under their patients' own organizations; the patients
+    # are loaded already (their flags were stored), so the identity map answers.
+    everyone = Scope.everything()
     organization = {
-        patient_id: organization_of(await base.get(session, Patient, patient_id), settings)
-        for patient_id in patient_ids  # loaded already: the identity map answers
+        patient_id: organization_of(
+            await base.get(session, everyone, Patient, patient_id), settings
+        )
+        for patient_id in patient_ids
     }
     rows = []
     for event in pending:

@@ -4,13 +4,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict
+from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Patient
 from app.repositories import flags
 from app.repositories import patients as repo
 from app.schemas.common import PageRequest
 from app.schemas.patient import PatientCreate, PatientRead, PatientUpdate
-from app.services import records
+from app.services import records, tenancy
 from app.services.records import Saved
 from app.services.resources import PATIENT
 from app.services.uow import UnitOfWork
@@ -18,13 +18,27 @@ from app.services.validation import merged
 
 
 async def create(uow: UnitOfWork, body: PatientCreate) -> Saved[Patient]:
-    row = Patient(
-        **body.model_dump(mode="json", exclude={"birth_date"}), birth_date=body.birth_date
-    )
+    """Register a patient in the organization asked for, or the caller's only one."""
+    organization = tenancy.for_new_patient(uow.caller, uow.settings, body.organization)
+    fields = body.model_dump(mode="json", exclude={"birth_date", "organization"})
+    row = Patient(**fields, birth_date=body.birth_date, organization=organization)
     try:
         return await records.create(uow, row)
     except IntegrityError as exc:
-        raise await _mrn_taken(uow, body.mrn) from exc
+        raise await _mrn_taken(uow, organization, body.mrn) from exc
+
+
+async def by_mrn(uow: UnitOfWork, mrn: str) -> Patient:
+    """The one patient with this mrn in the caller's organizations (the lookup of the FHIR
+    identifier, HL7 PID-3 and import's patient_mrn): 404 if none, 409 if several."""
+    uow.audit.touch(PATIENT.name)
+    found = await repo.by_mrn(uow.session, uow.scope, mrn)
+    if not found:
+        raise NotFound("no patient with this mrn")
+    if len(found) > 1:
+        raise Conflict("this mrn names patients in more than one organization")
+    uow.audit.touch(PATIENT.name, found[0].id, found[0].id)
+    return found[0]
 
 
 async def page(
@@ -39,7 +53,10 @@ async def page(
     where = repo.mrn_filter(mrn)
     if cohort is not None:
         where.append(flags.cohort_filter(*cohort))
-    rows, cursor = await repo.page(uow.session, request, *where, by_id=cohort is not None)
+    rows, cursor = await repo.page(
+        uow.session, uow.scope, request, *where, by_id=cohort is not None
+    )
+    uow.audit.listed((row.id, row.organization) for row in rows)
     if mrn is not None and len(rows) == 1:
         uow.audit.touch(PATIENT.name, rows[0].id, rows[0].id)  # an mrn lookup names whom it found
     return rows, cursor
@@ -53,16 +70,24 @@ async def update(
     changes: dict[str, Any] = checked.model_dump(mode="json", include=body.model_fields_set)
     if "birth_date" in changes:
         changes["birth_date"] = checked.birth_date
-    if "mrn" in changes and changes["mrn"] != row.mrn:
-        conflict = await _mrn_taken(uow, changes["mrn"])
+    organization = changes.get("organization", row.organization)
+    if organization is None:
+        raise Unprocessable("organization cannot be removed", loc=("body", "organization"))
+    if organization != row.organization:
+        tenancy.check_move(uow.caller, uow.settings, organization)
+    mrn = changes.get("mrn", row.mrn)
+    if (organization, mrn) != (row.organization, row.mrn):
+        conflict = await _mrn_taken(uow, organization, mrn)
         if conflict.extra["existing_id"] is not None:
             raise conflict
     return await records.change(uow, row, changes, if_match=if_match)
 
 
-async def _mrn_taken(uow: UnitOfWork, mrn: str) -> Conflict:
-    existing = await repo.get_by_mrn(uow.session, mrn)
+async def _mrn_taken(uow: UnitOfWork, organization: str, mrn: str) -> Conflict:
+    """The mrn is unique per organization: the patient that already has it there (the caller
+    sees it: a patient goes only into the caller's own organizations)."""
+    existing = await repo.by_mrn(uow.session, uow.scope, mrn, organization=organization)
     return Conflict(
-        "a patient with this mrn already exists",
-        existing_id=str(existing.id) if existing else None,
+        "a patient with this mrn already exists in this organization",
+        existing_id=str(existing[0].id) if existing else None,
     )

@@ -43,8 +43,8 @@ def patient_of(row: Any) -> uuid.UUID:
 # Loading: get (any record), get_live (not entered in error), get_for_update (locked, re-read).
 async def get(uow: UnitOfWork, kind: Resource[M], record_id: uuid.UUID) -> M:
     """A record by id, entered-in-error ones included (they stay readable by id)."""
-    row = await repo.get(uow.session, kind.model, record_id)
-    if row is None:
+    row = await repo.get(uow.session, uow.scope, kind.model, record_id)
+    if row is None:  # missing, or of an organization the caller does not see: the same 404
         raise NotFound(f"no {kind.name} with this id")  # ids stay out of messages
     return row
 
@@ -116,7 +116,7 @@ async def create_natural(uow: UnitOfWork, row: M, sent: dict[str, Any]) -> Saved
     except IntegrityError:
         external_id: str = getattr(row, "external_id")  # noqa: B009 - Record has none
         existing = await patient_records.by_external_id(
-            uow.session, type(row), patient_of(row), external_id
+            uow.session, uow.scope, type(row), patient_of(row), external_id
         )
         if existing is None:
             raise
@@ -171,10 +171,14 @@ def check_version(row: Any, if_match: int | None) -> None:
 
 
 async def history(
-    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID
-) -> Sequence[RecordVersion]:
-    await target(uow, kind, record_id)
-    return await versions.for_record(uow.session, kind.name, record_id)
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, request: PageRequest
+) -> tuple[Sequence[RecordVersion], str | None]:
+    """One page of a record's versions, oldest first."""
+    row = await target(uow, kind, record_id)
+    uow.audit.listed([(patient_of(row), None)])
+    return await versions.page_for_record(
+        uow.session, uow.scope, kind.name, record_id, cursor=request.cursor, limit=request.limit
+    )
 
 
 async def page(
@@ -186,10 +190,11 @@ async def page(
 ) -> tuple[Sequence[M], str | None]:
     """A patient's records of one type, in the order a clinician reads them. `where` builds
     extra filters once the patient is found (an unknown patient is a 404 first)."""
-    await target(uow, PATIENT, patient_id, live=True)
+    patient = await target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(kind.name)
+    uow.audit.listed([(patient.id, patient.organization)])
     return await patient_records.page_for_patient(
-        uow.session, kind.model, patient_id, request, *where(), sort=kind.sort_key
+        uow.session, uow.scope, kind.model, patient_id, request, *where(), sort=kind.sort_key
     )
 
 

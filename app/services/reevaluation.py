@@ -25,7 +25,7 @@ async def reevaluate_all(
     done, after = 0, None
     while True:
         async with UnitOfWork(database, JOB, settings, write=True) as uow:
-            ids = await flags.patient_ids_after(uow.session, after, batch_size)
+            ids = await flags.patient_ids_after(uow.session, uow.scope, after, batch_size)
             for patient_id in ids:
                 await status.refresh(uow, patient_id, as_of)
             await uow.commit()
@@ -46,4 +46,4 @@ async def purge_idempotency_keys(database: Database, settings: Settings) -> int:
 
 async def count_patients(database: Database, settings: Settings) -> int:
     async with UnitOfWork(database, JOB, settings) as uow:
-        return await flags.count_live_patients(uow.session)
+        return await flags.count_live_patients(uow.session, uow.scope)

@@ -66,7 +66,7 @@ async def update(
 async def _keep_infusions_inside(
     uow: UnitOfWork, row: Regimen, start: date, end: date | None
 ) -> None:
-    first, last = await repo.infusion_window(uow.session, row.id)
+    first, last = await repo.infusion_window(uow.session, uow.scope, row.id)
     zone = uow.settings.zone
     if first is not None and first.astimezone(zone).date() < start:
         raise Unprocessable(

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from app.models import Assessment, Infusion, LabResult, Patient, Regimen
 from app.models.base import Record
 from app.schemas.assessment import AssessmentRead
-from app.schemas.infusion import InfusionRead, InfusionRecord
+from app.schemas.common import RecordReceipt
+from app.schemas.infusion import InfusionRead, InfusionReceipt, InfusionRecord
 from app.schemas.lab_result import LabResultRead
 from app.schemas.patient import PatientRead
 from app.schemas.regimen import RegimenRead
@@ -32,6 +33,7 @@ class Resource(Generic[M]):
     stored: type[BaseModel] | None = None  # what a history row keeps (default: read)
     unique: tuple[str, ...] = ()  # fields a new record can collide on (unique constraints)
     presenter: Presenter | None = None  # adds derived fields (default: read as stored)
+    receipt: type[BaseModel] = RecordReceipt  # a write's answer to a caller who may not read
 
     @property
     def snapshot(self) -> type[BaseModel]:
@@ -49,6 +51,7 @@ INFUSION = Resource(
     stored=InfusionRecord,
     unique=("external_id",),
     presenter=infusion_checks.present,
+    receipt=InfusionReceipt,
 )
 LAB_RESULT = Resource(
     "lab_result",

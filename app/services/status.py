@@ -34,11 +34,11 @@ async def _records(
     patient = await records.target(uow, PATIENT, patient_id)
     uow.audit.touch("patient_status", patient_id, patient_id)
     day = as_of or uow.settings.today()
-    return day, await clinical_inputs.load(uow.session, patient, day, uow.settings.rules)
+    return day, await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
 
 
 async def refresh(uow: UnitOfWork, patient_id: uuid.UUID, as_of: date) -> None:
     """Store one patient's flags as of a date, holding the patient's write lock (so the
     daily job and live writes never store flags from an older view of the records)."""
     await uow.lock_patient(patient_id)
-    await stored_flags.store(uow.session, patient_id, as_of, uow.settings, uow.outbox)
+    await stored_flags.store(uow.session, uow.scope, patient_id, as_of, uow.settings, uow.outbox)

@@ -12,6 +12,7 @@ from app.config import Settings
 from app.metrics import RULES
 from app.models import Patient
 from app.repositories import base, flags
+from app.repositories.scope import Scope
 from app.schemas.status import FLAG_NAMES
 from app.services import clinical_inputs
 from app.services import outbox as outbox_events
@@ -19,15 +20,20 @@ from app.services.outbox import Outbox
 
 
 async def store(
-    session: AsyncSession, patient_id: uuid.UUID, as_of: date, settings: Settings, outbox: Outbox
+    session: AsyncSession,
+    scope: Scope,
+    patient_id: uuid.UUID,
+    as_of: date,
+    settings: Settings,
+    outbox: Outbox,
 ) -> None:
     """Store one patient's flags as of a date. The caller holds the patient's write lock, so
     the daily job and live writes never store flags from an older view of the records, and
     the stored statuses read before the upsert are the ones the events change from."""
-    patient = await base.get(session, Patient, patient_id)
+    patient = await base.get(session, scope, Patient, patient_id)
     if patient is None:
         return
-    loaded = await clinical_inputs.load(session, patient, as_of, settings.rules)
+    loaded = await clinical_inputs.load(session, scope, patient, as_of, settings.rules)
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
     after: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}

@@ -49,7 +49,7 @@ async def create(uow: UnitOfWork, body: SubscriptionCreate) -> Shown:
         updated_at=now,
     )
     repo.add(uow.session, row)
-    uow.audit.touch(KIND, row.id)
+    _audited(uow, row)
     return Shown(row, secret)
 
 
@@ -59,6 +59,7 @@ async def get(uow: UnitOfWork, subscription_id: uuid.UUID, *, lock: bool = False
     row = await repo.get(uow.session, subscription_id, for_update=lock)
     if row is None or not visible(uow.caller, row.organizations, tenancy=uow.settings.tenancy):
         raise NotFound("no subscription with this id")
+    _audited(uow, row)
     return row
 
 
@@ -102,6 +103,14 @@ async def delete(uow: UnitOfWork, subscription_id: uuid.UUID, *, if_match: int |
         await repo.save(uow.session, row)
         await delivery_repo.fail_pending(uow.session, row.id, reason="subscription_deleted")
     return Shown(row)
+
+
+def _audited(uow: UnitOfWork, row: Subscription) -> None:
+    """The audit event names the subscription, and its organization when it has one only
+    (an auditor of that organization then sees it; otherwise the group's auditors do)."""
+    uow.audit.touch(KIND, row.id)
+    if len(row.organizations) == 1 and row.organizations[0] != ALL_ORGANIZATIONS:
+        uow.audit.organization = row.organizations[0]
 
 
 def visible(caller: Principal, organizations: Sequence[str], *, tenancy: bool) -> bool:

@@ -8,10 +8,13 @@ Every entry point opens it the same way (HTTP requests, CLI jobs, the benchmarks
         await uow.commit()       # leaving the block without it rolls back
 
 It is the only module of app/services that calls the session; services reach the database
-through repositories, handing them `uow.session`.
+through repositories, handing them `uow.session` and, for anything about patients,
+`uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
+import time
 import uuid
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -20,29 +23,38 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import WRITE, Database
-from app.errors import is_transient
+from app.db import BUSY_MS, WRITE, Database
+from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.models import IdempotencyKey
 from app.repositories import audit_events, patients
-from app.security import Principal
-from app.services import stored_flags
+from app.repositories.scope import Scope
+from app.security import ALL_ORGANIZATIONS, Principal
+from app.services import stored_flags, tenancy
 from app.services.outbox import Outbox
+
+MAX_QUERY_LENGTH = 2000
 
 
 def system_caller(job: str) -> Principal:
     """The caller of a command-line job (it appears as the actor of what the job writes)."""
-    return Principal(sub=f"system:{job}", scopes=frozenset({"admin"}))
+    return Principal(
+        sub=f"system:{job}",
+        scopes=frozenset({"admin"}),
+        organizations=frozenset({ALL_ORGANIZATIONS}),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """The request a unit of work serves, as its audit event names it (no patient data)."""
+    """The request a unit of work serves, as its audit event names it. `query`: the query
+    string as sent (a search's terms are what an auditor needs to see)."""
 
     method: str
     path: str
     request_id: str
     client: str | None
+    query: str = ""
 
 
 @dataclass(slots=True)
@@ -53,6 +65,9 @@ class AuditRecord:
     resource_id: uuid.UUID | None = None
     patient_id: uuid.UUID | None = None
     status: int = 200
+    # A list read: the patients it returned, and their organization when they share one.
+    patient_ids: list[uuid.UUID] | None = None
+    organization: str | None = None
 
     def touch(
         self,
@@ -67,6 +82,13 @@ class AuditRecord:
     def about(self, resource_type: str) -> None:
         """New records or a listing of this type (no id), of the patient named already."""
         self.resource_type, self.resource_id = resource_type, None
+
+    def listed(self, patients: Iterable[tuple[uuid.UUID, str | None]]) -> None:
+        """A list read returned records of these (patient id, organization) pairs."""
+        found = dict(patients)
+        self.patient_ids = list(found)
+        codes = set(found.values())
+        self.organization = codes.pop() if len(codes) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +117,7 @@ class UnitOfWork:
     ) -> None:
         self.caller = caller
         self.settings = settings
+        self.scope: Scope = tenancy.scope_of(caller, settings)
         self.audit = AuditRecord()
         # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
@@ -111,6 +134,7 @@ class UnitOfWork:
         self._held = AsyncExitStack()
         self._session: AsyncSession | None = None
         self._committed = False
+        self._deadline = 0.0
 
     @property
     def session(self) -> AsyncSession:
@@ -123,14 +147,12 @@ class UnitOfWork:
         return self.caller.sub
 
     async def __aenter__(self) -> Self:
+        # SQLite: the write turn and the file lock together wait at most this long.
+        self._deadline = time.monotonic() + self.settings.db_timeout_seconds
         self._session = await self._held.enter_async_context(self._database.sessions())
         try:
             if self._write:
                 await self._take_write_turn()
-            elif not self.settings.is_sqlite and not self.settings.audit_reads_synchronous:
-                # A read's only write is its audit event: on PostgreSQL its commit need not
-                # wait for the WAL flush (TR_AUDIT_READS_SYNCHRONOUS=true restores that).
-                await audit_events.skip_commit_flush(self._session)
         except BaseException:
             await self._held.aclose()
             self._session = None
@@ -164,7 +186,7 @@ class UnitOfWork:
         for patient_id in sorted(self.changed_patients):
             await self.lock_patient(patient_id)
             await stored_flags.store(
-                session, patient_id, self.settings.today(), self.settings, self.outbox
+                session, self.scope, patient_id, self.settings.today(), self.settings, self.outbox
             )
         self.changed_patients.clear()
         await self.outbox.flush(session, self.settings)
@@ -177,7 +199,8 @@ class UnitOfWork:
         """One writer per patient at a time (until commit), so the flags stored at commit see
         every record, and a change is merged into, and If-Match judged on, the latest state."""
         if patient_id not in self.locked_patients:
-            await patients.lock(self.session, patient_id)
+            if not await patients.lock(self.session, self.scope, patient_id):
+                raise NotFound("no patient with this id")
             self.locked_patients.add(patient_id)
 
     async def record_failure(self, status: int, *, error: BaseException) -> None:
@@ -196,8 +219,11 @@ class UnitOfWork:
             AUDIT_FAILURES.inc()
 
     async def _take_write_turn(self) -> None:
-        await self._held.enter_async_context(self._database.turn)
-        await self.session.connection(execution_options=WRITE)  # SQLite: BEGIN IMMEDIATE
+        left = self._deadline - time.monotonic()
+        await self._held.enter_async_context(self._database.turn.within(left))
+        # SQLite: BEGIN IMMEDIATE, waiting for another process's lock only as long as is left.
+        left_ms = int((self._deadline - time.monotonic()) * 1000)
+        await self.session.connection(execution_options={**WRITE, BUSY_MS: left_ms})
 
     def _event(self, origin: Origin) -> dict[str, Any]:
         target = self.audit
@@ -211,4 +237,9 @@ class UnitOfWork:
             "status": target.status,
             "request_id": origin.request_id,
             "client": origin.client,
+            "query": origin.query[:MAX_QUERY_LENGTH] or None,
+            "patient_ids": None
+            if target.patient_ids is None
+            else list(map(str, target.patient_ids)),
+            "organization": target.organization,
         }

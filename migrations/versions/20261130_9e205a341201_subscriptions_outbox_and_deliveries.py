@@ -2,7 +2,7 @@
 one delivery per event and subscription, and the log of every delivery attempt.
 
 Revision ID: 9e205a341201
-Revises: 518e18434b69
+Revises: 1b68ca5d9c04
 Create Date: 2026-11-30 07:32:52.209671
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9e205a341201"
-down_revision: str | None = "518e18434b69"
+down_revision: str | None = "1b68ca5d9c04"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

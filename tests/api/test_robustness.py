@@ -102,3 +102,20 @@ async def test_deep_nesting_and_long_strings_are_refused(client: httpx.AsyncClie
     )
     assert many.status_code == 422
     assert (await client.get("/v1/patients", params={"mrn": "x" * 65})).status_code == 422
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json"])
+async def test_deep_nesting_with_an_idempotency_key_is_a_400(
+    client: httpx.AsyncClient, content_type: str
+) -> None:
+    """The key's fingerprint reads the body before the route does: too deep is a 400 there
+    too, not a RecursionError."""
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    response = await client.post(
+        "/v1/patients",
+        content=deep,
+        headers={"Content-Type": content_type, "Idempotency-Key": "deep-1"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/v1/patients")).json()["items"] == []

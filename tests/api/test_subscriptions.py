@@ -188,17 +188,22 @@ async def test_delete_deactivates_and_keeps_the_delivery_history(
 
 
 async def test_subscription_operations_are_audited(
-    admin: httpx.AsyncClient, app: FastAPI, settings: Settings
+    admin: httpx.AsyncClient, client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    made = await subscribe(admin, HOOK)
+    made = await subscribe(admin, HOOK, events=["record.created"])
     await admin.get(f"/v1/subscriptions/{made['id']}")
+    patient = await f.patient(client)
+    await admin.get(f"/v1/subscriptions/{made['id']}/deliveries")
     async with app.state.sessionmaker() as session:
-        events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.occurred_at))).all()
+        stmt = select(AuditEvent).where(AuditEvent.actor == "integration-admin")
+        events = (await session.scalars(stmt.order_by(AuditEvent.occurred_at))).all()
     assert [(e.method, e.resource_type, str(e.resource_id), e.status) for e in events] == [
         ("POST", "subscription", made["id"], 201),
         ("GET", "subscription", made["id"], 200),
+        ("GET", "delivery", "None", 200),
     ]
-    assert {e.actor for e in events} == {"integration-admin"}
+    assert {e.organization for e in events} == {"default"}  # the subscription's
+    assert events[-1].patient_ids == [patient["id"]]  # whom the delivery log named
 
 
 async def test_under_tenancy_a_subscription_stays_within_its_creators_organizations(

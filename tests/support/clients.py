@@ -14,8 +14,14 @@ SECRET = "test-secret-" + "x" * 40
 ALL_SCOPES = "records:read records:write labs:write audit:read"
 
 
-def token(settings: Settings, scope: str = ALL_SCOPES, sub: str = "tester") -> str:
-    return mint_token(settings, sub, scope)
+def token(
+    settings: Settings,
+    scope: str = ALL_SCOPES,
+    sub: str = "tester",
+    orgs: list[str] | None = None,
+) -> str:
+    """`orgs`: the organizations claim (None: a token without it)."""
+    return mint_token(settings, sub, scope, organizations=orgs)
 
 
 def client_with(app: FastAPI, bearer: str | None) -> httpx.AsyncClient:

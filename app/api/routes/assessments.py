@@ -4,9 +4,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import Idempotent, WriteUoW
-from app.api.responses import created, errors, replayable
+from app.api.responses import answer_model, created, errors, replayable
 from app.api.routes.records import add_record_routes
-from app.schemas.assessment import AssessmentCreate, AssessmentRead, AssessmentUpdate
+from app.schemas.assessment import AssessmentCreate, AssessmentUpdate
 from app.services import assessments
 from app.services.resources import ASSESSMENT
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["assessments"])
     "/patients/{patient_id}/assessments",
     status_code=201,
     dependencies=[Idempotent],
-    response_model=AssessmentRead,
+    response_model=answer_model(ASSESSMENT),
     operation_id="createAssessment",
     responses=errors(404),
 )

@@ -4,9 +4,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import Idempotent, WriteUoW
-from app.api.responses import created, errors, replayable
+from app.api.responses import answer_model, created, errors, replayable, resent
 from app.api.routes.records import add_record_routes
-from app.schemas.infusion import InfusionCreate, InfusionRead, InfusionUpdate
+from app.schemas.infusion import InfusionCreate, InfusionUpdate
 from app.services import infusions
 from app.services.resources import INFUSION
 
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1", tags=["infusions"])
     "/regimens/{regimen_id}/infusions",
     status_code=201,
     dependencies=[Idempotent],
-    response_model=InfusionRead,
+    response_model=answer_model(INFUSION),
     operation_id="createInfusion",
-    responses=errors(404, 409),
+    responses={**errors(404, 409), **resent(INFUSION)},
 )
 @replayable
 async def create_infusion(regimen_id: uuid.UUID, body: InfusionCreate, uow: WriteUoW) -> Any:

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
-from app.api.responses import created, errors, listed, replayable
+from app.api.responses import answer_model, created, errors, listed, replayable, resent
 from app.api.routes.records import add_record_routes
 from app.schemas.common import Page, QueryText, QueryTimestamp
 from app.schemas.lab_result import LabResultCreate, LabResultRead
@@ -18,9 +18,9 @@ router = APIRouter(prefix="/v1", tags=["lab results"])
     "/patients/{patient_id}/lab-results",
     status_code=201,
     dependencies=[Idempotent],
-    response_model=LabResultRead,
+    response_model=answer_model(LAB_RESULT),
     operation_id="createLabResult",
-    responses=errors(404, 409),
+    responses={**errors(404, 409), **resent(LAB_RESULT)},
 )
 @replayable
 async def create_lab_result(patient_id: uuid.UUID, body: LabResultCreate, uow: LabWriteUoW) -> Any:

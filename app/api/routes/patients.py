@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
-from app.api.responses import created, errors, listed, replayable
+from app.api.responses import answer_model, created, errors, listed, replayable
 from app.api.routes.records import add_record_routes
 from app.errors import Unprocessable
 from app.schemas.common import Page, QueryText
@@ -28,7 +28,7 @@ def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:
     "/patients",
     status_code=201,
     dependencies=[Idempotent],
-    response_model=PatientRead,
+    response_model=answer_model(PATIENT),
     operation_id="createPatient",
     responses=errors(409),
 )

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.api.deps import IfMatch, Paging, ReadUoW, WriteUoW
-from app.api.responses import errors, listed, shown
+from app.api.deps import CursorPage, IfMatch, Paging, ReadUoW, WriteUoW
+from app.api.responses import answer_model, errors, listed, page, shown
 from app.schemas.common import Page
-from app.schemas.history import History, VersionRead
+from app.schemas.history import VersionRead
 from app.services import records
 from app.services.resources import Resource
 
@@ -45,7 +45,7 @@ def add_record_routes(
 
     @router.delete(
         path,
-        response_model=kind.read,
+        response_model=answer_model(kind),
         operation_id=f"delete{camel}",
         responses=errors(404, 412, 400),
         summary=f"Mark a {label} as entered in error (nothing is destroyed)",
@@ -56,14 +56,14 @@ def add_record_routes(
 
     @router.get(
         f"{path}/history",
-        response_model=History,
+        response_model=Page[VersionRead],
         operation_id=f"get{camel}History",
         responses=errors(404),
-        summary=f"Every version of a {label}, oldest first",
+        summary=f"Every version of a {label}, oldest first, a page at a time",
     )
-    async def history(record_id: uuid.UUID, uow: ReadUoW) -> History:
-        rows = await records.history(uow, kind, record_id)
-        return History(items=[VersionRead.model_validate(r) for r in rows])
+    async def history(record_id: uuid.UUID, uow: ReadUoW, paging: CursorPage) -> Any:
+        rows, cursor = await records.history(uow, kind, record_id, paging)
+        return page(VersionRead, [VersionRead.model_validate(r) for r in rows], cursor)
 
     if update is not None:
         _add_patch(router, path, camel, label, kind, *update)
@@ -93,7 +93,7 @@ def _add_patch(
 ) -> None:
     @router.patch(
         path,
-        response_model=kind.read,
+        response_model=answer_model(kind),
         operation_id=f"update{camel}",
         responses=errors(404, 409, 412, 400),
         summary=f"Change fields of a {label} (only the fields sent)",

@@ -4,9 +4,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import Idempotent, WriteUoW
-from app.api.responses import created, errors, replayable
+from app.api.responses import answer_model, created, errors, replayable
 from app.api.routes.records import add_record_routes
-from app.schemas.regimen import RegimenCreate, RegimenRead, RegimenUpdate
+from app.schemas.regimen import RegimenCreate, RegimenUpdate
 from app.services import regimens
 from app.services.resources import REGIMEN
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["regimens"])
     "/patients/{patient_id}/regimens",
     status_code=201,
     dependencies=[Idempotent],
-    response_model=RegimenRead,
+    response_model=answer_model(REGIMEN),
     operation_id="createRegimen",
     responses=errors(404),
 )
