@@ -21,6 +21,7 @@ from app.api.routes import (
     assessments,
     audit,
     catalog,
+    hl7v2,
     infusions,
     lab_results,
     ops,
@@ -32,6 +33,7 @@ from app.api.routes import (
 from app.config import Settings
 from app.db import Database
 from app.security import TokenVerifier
+from app.services import hl7v2 as hl7v2_service
 from app.services.health import schema_head
 
 DESCRIPTION = """Treatment records of rheumatology patients (patients, regimens, infusions,
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         refuse_weak(settings)
+        hl7v2_service.options(settings)  # a wrong TR_HL7_* setting stops the start-up
         logs.configure(settings.log_level)  # serving only: tests keep pytest's handlers
         # Start-up objects (routes, schemas, catalogues) never die: keep the collector off
         # them, and let young garbage pile up longer between collections (fewer pauses).
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog,
         audit,
         subscriptions,
+        hl7v2,
         ops,
     ):
         app.include_router(module.router)
