@@ -161,7 +161,9 @@ def _position(error: AckError) -> tuple[bool, int]:
     return error.segment == "OBX", error.sequence or 0
 
 
-async def _patient(uow: UnitOfWork, message: OruMessage) -> tuple[uuid.UUID | None, AckError | None]:
+async def _patient(
+    uow: UnitOfWork, message: OruMessage
+) -> tuple[uuid.UUID | None, AckError | None]:
     if message.mrn is None:
         return None, None  # message.errors names the PID-3 problem
     try:

@@ -79,7 +79,9 @@ def _fields(body: LabResultCreate) -> dict[str, Any]:
 
 
 def _canonical_fields(body: LabResultCreate) -> dict[str, Any]:
-    canonical_value, canonical_unit = _canonical(resolve_test(key=body.test, loinc=body.loinc), body)
+    canonical_value, canonical_unit = _canonical(
+        resolve_test(key=body.test, loinc=body.loinc), body
+    )
     return {"canonical_value": canonical_value, "canonical_unit": canonical_unit}
 
 
@@ -91,7 +93,9 @@ async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) 
     return await records.create_natural(uow, row, fields)
 
 
-async def correct(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
+async def correct(
+    uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate
+) -> Saved[LabResult]:
     """A corrected result (HL7 OBX-11 `C`, FHIR `corrected`): the new content of the record
     with the body's `external_id`, as a new version (its history keeps the earlier value);
     stored as new when no such record exists. `created`: this request wrote something (a new
