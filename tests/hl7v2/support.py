@@ -16,7 +16,8 @@ async def send(client: httpx.AsyncClient, text: str, content_type: str = ER7) ->
 
 def ack_of(response: httpx.Response) -> hl7.Message:
     assert response.headers["content-type"].startswith(ER7), response.text
-    assert response.text.endswith("\r") and "\n" not in response.text
+    assert response.text.endswith("\r")
+    assert "\n" not in response.text
     return hl7.parse(response.text)
 
 
