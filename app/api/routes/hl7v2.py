@@ -13,7 +13,7 @@ router = APIRouter(tags=["hl7v2"])
 
 ER7 = "x-application/hl7-v2+er7"
 # The HL7 over HTTP media type, its spelling without `x-`, and plain text for hand tests.
-MEDIA_TYPES = frozenset({ER7, "application/hl7-v2+er7", "application/hl7-v2", "text/plain"})
+MEDIA_TYPES = (ER7, "application/hl7-v2+er7", "application/hl7-v2", "text/plain")
 _MESSAGE = {"schema": {"type": "string", "description": "one ORU^R01 message (ER7)"}}
 _ACK = {"schema": {"type": "string", "description": "the HL7 ACK (ER7, segments end in CR)"}}
 _DOCUMENTED: dict[int | str, dict[str, Any]] = {
