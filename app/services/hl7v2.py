@@ -31,6 +31,7 @@ from app.hl7v2 import (
     result_ack,
     undecodable_ack,
 )
+from app.hl7v2.charset import declared_encoding
 from app.schemas.lab_result import LabResultCreate
 from app.security import Principal
 from app.services import idempotency, lab_results, patients, tenancy
@@ -52,6 +53,10 @@ class Hl7Answer:
     status: int
     ack: str
 
+    def encoded(self, charset: str) -> bytes:
+        """In the message's character set (the ACK echoes the sender's MSH, text of it)."""
+        return self.ack.encode(charset, errors="replace")
+
 
 def options(settings: Settings) -> Hl7Options:
     """The `TR_HL7_*` settings; ValueError names a wrong one (checked at start-up)."""
@@ -63,12 +68,23 @@ def options(settings: Settings) -> Hl7Options:
     )
 
 
-async def receive_bytes(uow: UnitOfWork, body: bytes, encoding: str) -> Hl7Answer:
-    """A message as sent over HTTP; bytes that are not `encoding` text get an AR."""
+def charset_of(body: bytes, declared: str | None) -> str:
+    """The charset a message is read and answered in: the one the request declares, else the
+    one its MSH-18 names, else UTF-8; an unknown name is refused (ValueError)."""
+    charset = declared or declared_encoding(body)
     try:
-        text = body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return _answered(uow, Hl7Answer(REJECTED, undecodable_ack(encoding)))
+        b"MSH".decode(charset, "replace")  # LookupError: an unknown name, or not text (hex)
+    except LookupError as exc:
+        raise ValueError(f"unknown charset {charset!r}") from exc
+    return charset
+
+
+async def receive_bytes(uow: UnitOfWork, body: bytes, charset: str) -> Hl7Answer:
+    """A message as sent over HTTP; bytes that are not `charset` text get an AR."""
+    try:
+        text = body.decode(charset)
+    except UnicodeDecodeError:
+        return _answered(uow, Hl7Answer(REJECTED, undecodable_ack(charset)))
     return await receive(uow, text)
 
 

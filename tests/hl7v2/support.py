@@ -8,10 +8,12 @@ import httpx
 ER7 = "x-application/hl7-v2+er7"
 
 
-async def send(client: httpx.AsyncClient, text: str, content_type: str = ER7) -> httpx.Response:
-    return await client.post(
-        "/hl7v2/oru", content=text.encode(), headers={"Content-Type": content_type}
-    )
+async def send(
+    client: httpx.AsyncClient, text: str | bytes, content_type: str = ER7
+) -> httpx.Response:
+    """`text` is sent in UTF-8; bytes as they are."""
+    content = text.encode() if isinstance(text, str) else text
+    return await client.post("/hl7v2/oru", content=content, headers={"Content-Type": content_type})
 
 
 def ack_of(response: httpx.Response) -> hl7.Message:

@@ -75,17 +75,30 @@ async def test_garbage_in_a_block_gets_an_ar(listen: Listen) -> None:
     assert msa(ack) == ["AR", ""]
 
 
-async def test_a_block_that_is_not_utf8_gets_an_ar(listen: Listen) -> None:
+async def test_a_block_in_the_set_its_msh18_declares_is_read_and_answered_in_it(
+    listen: Listen,
+) -> None:
     reader, writer = await open_hl7_connection("127.0.0.1", await listen(stand_in))
 
-    writer.writeblock(er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))
+    writer.writeblock(er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))  # 8859/1
+    await writer.drain()
+    ack = await reader.readblock()
+    writer.close()
+
+    assert msa(ack) == ["AA", "GL20160115000123"]
+
+
+async def test_a_block_that_is_not_the_utf8_it_declares_gets_an_ar(listen: Listen) -> None:
+    reader, writer = await open_hl7_connection("127.0.0.1", await listen(stand_in))
+
+    writer.writeblock(er7(SYNLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))
     await writer.drain()
     ack = hl7.parse((await reader.readblock()).decode())
     writer.close()
 
     assert str(ack.extract_field("MSA", 1, 1)) == "AR"
     assert str(ack.extract_field("ERR", 1, 3)) == "102"
-    assert str(ack.extract_field("ERR", 1, 8)) == "the message is not utf-8"
+    assert str(ack.extract_field("ERR", 1, 8)) == "the message is not UTF-8"
 
 
 @pytest.mark.parametrize(

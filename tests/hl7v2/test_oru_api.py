@@ -25,11 +25,14 @@ def gestlab(control_id: str, *obx: str) -> str:
 async def test_a_v23_message_with_local_codes_and_times_is_stored(
     clinic: httpx.AsyncClient, engine: httpx.AsyncClient
 ) -> None:
+    """GESTLAB declares ISO 8859-1 in MSH-18 and writes names with accents in it."""
     patient = await factories.patient(clinic, mrn="NHC0042137")
+    latin1 = er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1")
 
-    response = await send(engine, er7(GESTLAB))
+    response = await send(engine, latin1)
 
     assert response.status_code == 200
+    assert response.headers["content-type"] == f"{ER7}; charset=ISO-8859-1"
     assert msa(response) == ["AA", "GL20160115000123", "2 results stored"]
     # 08:12 and 08:10 in Madrid in January (UTC+1), sent without an offset.
     assert [essentials(lab) for lab in await labs(clinic, patient["id"])] == [
@@ -143,24 +146,21 @@ async def test_what_cannot_be_read_gets_an_ar_and_stores_nothing(
     patient = await factories.patient(clinic, mrn="NHC0042137")
     adt = er7(["MSH|^~\\&|ADT|H|TR|H|20160101||ADT^A01|X1|P|2.5.1", GESTLAB[1]])
 
-    for text, content_type, control_id, code in [
-        ("hello, this is not HL7", ER7, "", "100"),
-        (adt, ER7, "X1", "200"),
-        (er7(GESTLAB), f"{ER7}; charset=nonsense", "", "102"),
+    # SYNLAB declares UTF-8 in MSH-18; these bytes are ISO 8859-1.
+    latin1 = er7(SYNLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1")
+    for text, control_id, code in [
+        ("hello, this is not HL7", "", "100"),
+        (adt, "X1", "200"),
+        (latin1, "", "102"),
     ]:
-        response = await send(engine, text, content_type)
-        assert response.status_code == 400, text
+        response = await send(engine, text)
+        assert response.status_code == 400
         assert msa(response)[:2] == ["AR", control_id]
         assert err_segments(response)[0].split("|")[3].startswith(code)
-    latin1 = await engine.post(
-        "/hl7v2/oru",
-        content=er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"),
-        headers={"Content-Type": ER7},
-    )
-    assert msa(latin1)[0] == "AR"
-    as_json = await engine.post("/hl7v2/oru", json={"message": er7(GESTLAB)})
-    assert as_json.status_code == 415
-    assert as_json.headers["content-type"] == "application/problem+json"
+    for content_type in ("application/json", f"{ER7}; charset=nonsense", f"{ER7}; charset=hex"):
+        refused = await send(engine, er7(GESTLAB), content_type)
+        assert refused.status_code == 415
+        assert refused.headers["content-type"] == "application/problem+json"
     assert await labs(clinic, patient["id"]) == []
 
 

@@ -40,13 +40,20 @@ async def receive_oru(request: Request, uow: LabWriteUoW) -> Any:
     media, _, parameters = request.headers.get("content-type", "").partition(";")
     if media.strip().lower() not in MEDIA_TYPES:
         raise HTTPException(415, f"send the message as {ER7}")
-    answer = await hl7v2.receive_bytes(uow, await request.body(), _charset(parameters))
-    return Response(answer.ack, answer.status, media_type=ER7)
+    body = await request.body()
+    try:
+        charset = hl7v2.charset_of(body, _charset(parameters))
+    except ValueError as exc:
+        raise HTTPException(415, f"{exc}: send UTF-8 or an ISO-8859 set") from exc
+    answer = await hl7v2.receive_bytes(uow, body, charset)
+    headers = {"Content-Type": f"{ER7}; charset={charset}"}
+    return Response(answer.encoded(charset), answer.status, headers)
 
 
-def _charset(parameters: str) -> str:
+def _charset(parameters: str) -> str | None:
+    """The Content-Type's charset parameter, if any."""
     for parameter in parameters.split(";"):
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"')
-    return "utf-8"
+    return None
