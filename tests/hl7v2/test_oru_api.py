@@ -148,11 +148,12 @@ async def test_what_cannot_be_read_gets_an_ar_and_stores_nothing(
 
     # SYNLAB declares UTF-8 in MSH-18; these bytes are ISO 8859-1.
     latin1 = er7(SYNLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1")
-    for text, control_id, code in [
-        ("hello, this is not HL7", "", "100"),
+    unreadable: list[tuple[str | bytes, str, str]] = [
+        (b"hello, this is not HL7", "", "100"),
         (adt, "X1", "200"),
         (latin1, "", "102"),
-    ]:
+    ]
+    for text, control_id, code in unreadable:
         response = await send(engine, text)
         assert response.status_code == 400
         assert msa(response)[:2] == ["AR", control_id]
