@@ -103,12 +103,12 @@ async def _mllp(settings: Settings) -> int:
     from app.services import hl7v2
     from app.webhooks import Stopper
 
-    configure(settings.log_level)
     try:
         caller = hl7v2.mllp_caller(settings)
     except ValueError as exc:
         print(f"refusing to listen: {exc}", file=sys.stderr)
         return 2
+    configure(settings.log_level)
     database = Database.open(settings)
 
     async def handle(text: str) -> str:
