@@ -7,7 +7,7 @@ from app.config import Settings
 from app.security import ALL_ORGANIZATIONS
 from app.services import hl7v2
 
-BASE = {"database_url": "sqlite:///:memory:"}
+MEMORY = "sqlite:///:memory:"
 
 
 @pytest.mark.parametrize(
@@ -20,24 +20,26 @@ BASE = {"database_url": "sqlite:///:memory:"}
 )
 def test_a_wrong_hl7_setting_is_refused(setting: str, value: object, named: str) -> None:
     with pytest.raises(ValueError, match=named):
-        hl7v2.options(Settings(**BASE, **{setting: value}))
+        hl7v2.options(Settings.model_validate({"database_url": MEMORY, setting: value}))
 
 
 def test_without_an_hl7_timezone_the_clinical_one_applies() -> None:
-    settings = Settings(**BASE, rules={"clinical_timezone": "Europe/Madrid"})
+    settings = Settings.model_validate(
+        {"database_url": MEMORY, "rules": {"clinical_timezone": "Europe/Madrid"}}
+    )
     assert hl7v2.options(settings).timezone.key == "Europe/Madrid"
 
 
 def test_the_mllp_caller_needs_organizations_under_tenancy(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    group = hl7v2.mllp_caller(Settings(**BASE, tenancy=True, mllp_orgs=["*"]))
+    group = hl7v2.mllp_caller(Settings(database_url=MEMORY, tenancy=True, mllp_orgs=["*"]))
     assert (group.sub, group.scopes, group.organizations) == (
         "mllp",
         frozenset({"labs:write"}),
         frozenset({ALL_ORGANIZATIONS}),
     )
-    monkeypatch.setenv("TR_DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("TR_DATABASE_URL", MEMORY)
     monkeypatch.setenv("TR_TENANCY", "true")
 
     assert cli.main(["mllp"]) == 2
