@@ -98,7 +98,7 @@ async def _mllp(settings: Settings) -> int:
     """Serve MLLP until SIGTERM or SIGINT: each message goes through the same use case as
     `POST /hl7v2/oru`, as the caller TR_MLLP_SUB (labs:write in TR_MLLP_ORGS)."""
     from app.db import Database
-    from app.hl7v2.mllp import serve_mllp
+    from app.hl7v2.mllp import current_peer, serve_mllp
     from app.logs import configure
     from app.services import hl7v2
     from app.webhooks import Stopper
@@ -112,7 +112,7 @@ async def _mllp(settings: Settings) -> int:
     database = Database.open(settings)
 
     async def handle(text: str) -> str:
-        return await hl7v2.receive_message(database, caller, settings, text, client=None)
+        return await hl7v2.receive_message(database, caller, settings, text, client=current_peer())
 
     stopper = Stopper()
     stopper.install()

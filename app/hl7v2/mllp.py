@@ -2,6 +2,7 @@
 same handler as `POST /hl7v2/oru` behind them (text in, ACK out)."""
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +15,13 @@ Handler = Callable[[str], Awaitable[str]]
 # Larger than asyncio's 64 KiB default: results may carry long reports.
 DEFAULT_LIMIT = 1024 * 1024
 logger = logging.getLogger(__name__)
+# The sending peer's IP address, for the handler of the connection's messages (its audit).
+_peer: contextvars.ContextVar[str | None] = contextvars.ContextVar("mllp_peer", default=None)
+
+
+def current_peer() -> str | None:
+    """The IP address of the peer whose message the handler is answering."""
+    return _peer.get()
 
 
 async def serve_mllp(
@@ -32,6 +40,8 @@ async def serve_mllp(
     framing can no longer be trusted)."""
 
     async def connected(reader: HL7StreamReader, writer: HL7StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        _peer.set(str(peer[0]) if isinstance(peer, tuple) and peer else None)  # this task's
         try:
             while (block := await _next_block(reader)) is not None:
                 writer.writeblock(await _answer(block, handler, encoding))

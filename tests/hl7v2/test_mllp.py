@@ -8,7 +8,7 @@ import pytest
 from hl7.mllp import open_hl7_connection
 
 from app.hl7v2 import Unparseable, parse_oru, reject_ack, result_ack
-from app.hl7v2.mllp import serve_mllp
+from app.hl7v2.mllp import current_peer, serve_mllp
 from tests.hl7v2.messages import GESTLAB, SYNLAB, er7, options
 
 pytestmark = pytest.mark.anyio
@@ -131,3 +131,20 @@ async def test_a_failing_handler_closes_the_connection_and_logs_no_content(
 
     assert "RuntimeError" in caplog.text
     assert "GESTLAB" not in caplog.text
+
+
+async def test_the_handler_knows_the_peer_it_answers(listen: Listen) -> None:
+    peers: list[str | None] = []
+
+    async def noting_the_peer(text: str) -> str:
+        peers.append(current_peer())
+        return await stand_in(text)
+
+    reader, writer = await open_hl7_connection("127.0.0.1", await listen(noting_the_peer))
+    writer.writeblock(er7(GESTLAB).encode())
+    await writer.drain()
+    await reader.readblock()
+    writer.close()
+
+    assert peers == ["127.0.0.1"]
+    assert current_peer() is None  # the connection's own, not the listener's

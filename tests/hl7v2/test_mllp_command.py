@@ -61,5 +61,9 @@ async def test_each_message_is_stored_and_acknowledged_and_a_resend_gets_the_sam
     assert second == first
     assert len(await labs(clinic, patient["id"])) == 2
     events = (await clinic.get("/v1/audit-events", params={"patient_id": patient["id"]})).json()
-    mllp = [(e["method"], e["path"], e["status"]) for e in events["items"] if e["actor"] == "mllp"]
-    assert mllp == [("MLLP", "/hl7v2/oru", 200)] * 2  # the re-send is audited too
+    mllp = [
+        (e["method"], e["path"], e["status"], e["client"])
+        for e in events["items"]
+        if e["actor"] == "mllp"
+    ]
+    assert mllp == [("MLLP", "/hl7v2/oru", 200, "127.0.0.1")] * 2  # the re-send too
