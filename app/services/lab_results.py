@@ -61,11 +61,13 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     return round(body.value * factor, 10), test.canonical_unit
 
 
-def _fields(body: LabResultCreate) -> dict[str, Any]:
-    """The columns a body sets, as sent (what an identical re-send must match)."""
+def _columns(body: LabResultCreate) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns a body sets: those as sent (what an identical re-send must match), and
+    the canonical value and unit derived from them."""
     test = resolve_test(key=body.test, loinc=body.loinc)
+    canonical_value, canonical_unit = _canonical(test, body)
     rng = body.reference_range
-    return {
+    sent = {
         "test": test.key,
         "loinc": test.loinc,
         "value": body.value,
@@ -76,21 +78,15 @@ def _fields(body: LabResultCreate) -> dict[str, Any]:
         "collected_at": body.collected_at,
         "external_id": body.external_id,
     }
-
-
-def _canonical_fields(body: LabResultCreate) -> dict[str, Any]:
-    canonical_value, canonical_unit = _canonical(
-        resolve_test(key=body.test, loinc=body.loinc), body
-    )
-    return {"canonical_value": canonical_value, "canonical_unit": canonical_unit}
+    return sent, {"canonical_value": canonical_value, "canonical_unit": canonical_unit}
 
 
 async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(LAB_RESULT.name)
-    fields = _fields(body)
-    row = LabResult(patient_id=patient_id, **_canonical_fields(body), **fields)
-    return await records.create_natural(uow, row, fields)
+    sent, derived = _columns(body)
+    row = LabResult(patient_id=patient_id, **derived, **sent)
+    return await records.create_natural(uow, row, sent)
 
 
 async def correct(
@@ -115,17 +111,12 @@ async def correct(
             "a record with this external_id was entered in error; send a new external_id",
             existing_id=str(existing.id),
         )
-    wanted = {**_fields(body), **_canonical_fields(body)}
+    sent, derived = _columns(body)
+    wanted = {**sent, **derived}
     changes = {name: value for name, value in wanted.items() if getattr(existing, name) != value}
     if changes:
         await records.change(uow, existing, changes, if_match=None)
     return Saved(existing, created=bool(changes))
-
-
-def is_corrected(row: LabResult) -> bool:
-    """Whether the current version corrects an earlier one (FHIR status `corrected`): a lab
-    result changes only by a correction or by being entered in error."""
-    return row.version > 1 and not row.entered_in_error
 
 
 async def page(

@@ -6,8 +6,6 @@ import asyncio
 import httpx
 import pytest
 
-from app.models import LabResult
-from app.services import lab_results
 from tests.hl7v2.messages import GESTLAB, er7, obx_message
 from tests.hl7v2.support import err_segments, labs, msa, send
 from tests.support import factories
@@ -66,10 +64,3 @@ async def test_identical_messages_racing_store_once_and_get_one_ack(
     assert {answer.text for answer in answers} == {answers[0].text}
     assert msa(answers[0]) == ["AA", "GL20160115000123", "2 results stored"]
     assert len(await labs(clinic, patient["id"])) == 2
-
-
-def test_a_lab_result_is_corrected_once_a_later_version_is_live() -> None:
-    """What the FHIR face shows as status `corrected`."""
-    assert not lab_results.is_corrected(LabResult(version=1, entered_in_error=False))
-    assert lab_results.is_corrected(LabResult(version=2, entered_in_error=False))
-    assert not lab_results.is_corrected(LabResult(version=2, entered_in_error=True))
