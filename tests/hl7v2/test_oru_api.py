@@ -163,6 +163,8 @@ async def test_what_cannot_be_read_gets_an_ar_and_stores_nothing(
         assert refused.status_code == 415
         assert refused.headers["content-type"] == "application/problem+json"
     assert await labs(clinic, patient["id"]) == []
+    events = (await clinic.get("/v1/audit-events", params={"actor": "engine"})).json()["items"]
+    assert [e["status"] for e in events] == [400] * 3 + [415] * 3  # each refusal audited
 
 
 async def test_a_resent_message_id_answers_its_first_ack_and_stores_nothing_new(
