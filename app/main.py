@@ -21,6 +21,7 @@ from app.api.routes import (
     assessments,
     audit,
     catalog,
+    dose_changes,
     infusions,
     lab_results,
     ops,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         patients,
         regimens,
+        dose_changes,
         infusions,
         lab_results,
         assessments,

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 
-from app import catalog
+from app import catalog, rules
 from app.errors import Unprocessable
 from app.models import LabResult
 from app.repositories import patient_records as repo
@@ -28,7 +28,7 @@ def resolve_test(
             loc=(where, "test"),
         )
     if loinc is not None and by_loinc is None:
-        known = ", ".join(t.loinc for t in catalog.lab_tests().values())
+        known = ", ".join(catalog.lab_tests_by_loinc())
         raise Unprocessable(
             f"this LOINC code is not in the catalogue; accepted: {known}", loc=("body", "loinc")
         )
@@ -39,7 +39,11 @@ def resolve_test(
     return found
 
 
-def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | None, str | None]:
+def _canonical(
+    test: catalog.LabTest, code: str, body: LabResultCreate
+) -> tuple[float | None, str | None]:
+    """The value in the test's canonical unit, converted exactly (`rules.to_canonical`: the
+    decimal sent x the catalogue factor), stored as the double nearest to that decimal."""
     if body.value_text is not None:
         if not test.qualitative:
             raise Unprocessable(
@@ -50,6 +54,8 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     # The schema's shape rule guarantees both for a numeric result.
     assert body.value is not None
     assert body.unit is not None
+    if test.is_titer(code):
+        return _titer(code, body.value, body.unit)
     factor = test.factor(body.unit)
     if factor is None:
         raise Unprocessable(
@@ -57,19 +63,32 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
             loc=("body", "unit"),
             accepted_units=list(test.units),
         )
-    return round(body.value * factor, 10), test.canonical_unit
+    return float(rules.to_canonical(body.value, factor)), test.canonical_unit
+
+
+def _titer(code: str, value: float, unit: str) -> tuple[float, str]:
+    """A titer (1:N sent as N) is never converted: it is read against its own range."""
+    if unit != catalog.TITER_UNIT:
+        raise Unprocessable(
+            f"LOINC {code} is a titer: its unit is {catalog.TITER_UNIT}",
+            loc=("body", "unit"),
+            accepted_units=[catalog.TITER_UNIT],
+        )
+    return value, catalog.TITER_UNIT
 
 
 async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(LAB_RESULT.name)
     test = resolve_test(key=body.test, loinc=body.loinc)
-    canonical_value, canonical_unit = _canonical(test, body)
+    code = body.loinc or test.loinc  # an alias code is kept as sent
+    canonical_value, canonical_unit = _canonical(test, code, body)
     rng = body.reference_range
     fields = {
         "test": test.key,
-        "loinc": test.loinc,
+        "loinc": code,
         "value": body.value,
+        "comparator": body.comparator,
         "unit": body.unit,
         "value_text": body.value_text,
         "reference_low": rng.low if rng else None,
