@@ -36,8 +36,11 @@ def change(effective: str, value: float, unit: str, interval: int | None = None)
 
 async def _in_remission(client: httpx.AsyncClient, pid: str, at: str) -> None:
     labs, visits = f"/v1/patients/{pid}/lab-results", f"/v1/patients/{pid}/assessments"
-    await f.created(client, labs, f.lab_body(test="esr", value=10, unit="mm/h",
-                                             reference_range=None, collected_at=at))  # fmt: skip
+    await f.created(
+        client,
+        labs,
+        f.lab_body(test="esr", value=10, unit="mm/h", reference_range=None, collected_at=at),
+    )
     await f.created(client, labs, f.lab_body(value=0.3, collected_at=at))
     await f.created(client, labs, {"loinc": "5130-0", "value_text": "negative", "collected_at": at})
     await f.created(client, visits, f.assessment_body(assessed_at=at))
@@ -46,24 +49,40 @@ async def _in_remission(client: httpx.AsyncClient, pid: str, at: str) -> None:
 async def test_escalation_and_taper_through_the_api(client: httpx.AsyncClient) -> None:
     pid = (await f.patient(client))["id"]
     for drug, route, dose, start, end, reason in FAILED:
-        await f.regimen(client, pid, drug=drug, route=route, dose=dose, start_date=start,
-                        end_date=end, discontinuation_reason=reason)  # fmt: skip
+        await f.regimen(
+            client,
+            pid,
+            drug=drug,
+            route=route,
+            dose=dose,
+            start_date=start,
+            end_date=end,
+            discontinuation_reason=reason,
+        )
     toci = await f.regimen(client, pid, dose={"value": 4, "unit": "mg/kg"})
-    pred = await f.prednisone(client, pid, dose={"value": 15, "unit": "mg/day"},
-                              start_date="2015-06-01")  # fmt: skip
+    pred = await f.prednisone(
+        client, pid, dose={"value": 15, "unit": "mg/day"}, start_date="2015-06-01"
+    )
     infusions = f"/v1/regimens/{toci['id']}/infusions"
     for at, mg in (("2016-01-10", 248), ("2016-02-07", 248)):
-        await f.created(client, infusions, f.infusion_body(administered_at=f"{at}T09:00:00Z",
-                                                           dose_mg=mg, weight_kg=62))  # fmt: skip
+        await f.created(
+            client,
+            infusions,
+            f.infusion_body(administered_at=f"{at}T09:00:00Z", dose_mg=mg, weight_kg=62),
+        )
     await f.created(
         client, f"/v1/regimens/{toci['id']}/dose-changes", change("2016-03-06", 8, "mg/kg")
     )
     for at, mg in (("2016-03-06", 496), ("2016-04-03", 496), ("2016-05-01", 248)):
-        await f.created(client, infusions, f.infusion_body(administered_at=f"{at}T09:00:00Z",
-                                                           dose_mg=mg, weight_kg=62))  # fmt: skip
+        await f.created(
+            client,
+            infusions,
+            f.infusion_body(administered_at=f"{at}T09:00:00Z", dose_mg=mg, weight_kg=62),
+        )
     for effective, mg in (("2016-01-01", 10), ("2016-03-01", 7.5), ("2016-05-01", 5)):
-        await f.created(client, f"/v1/regimens/{pred['id']}/dose-changes",
-                        change(effective, mg, "mg/day"))  # fmt: skip
+        await f.created(
+            client, f"/v1/regimens/{pred['id']}/dose-changes", change(effective, mg, "mg/day")
+        )
     await _in_remission(client, pid, "2016-05-10T09:00:00Z")
 
     listed = (await client.get(f"/v1/patients/{pid}/infusions")).json()["items"]
@@ -74,8 +93,9 @@ async def test_escalation_and_taper_through_the_api(client: httpx.AsyncClient) -
         ({"status": "ok", "expected_mg": 496.0, "deviation_pct": 0.0}, "on_time"),
         ({"status": "out_of_range", "expected_mg": 496.0, "deviation_pct": -50.0}, "on_time"),
     ]
-    history = (await client.get(f"/v1/patients/{pid}/status/history",
-                                params={"as_of": "2016-06-01"})).json()["items"]  # fmt: skip
+    history = (
+        await client.get(f"/v1/patients/{pid}/status/history", params={"as_of": "2016-06-01"})
+    ).json()["items"]
     assert [(c["flag"], c["from"], c["to"], c["effective_date"]) for c in history] == [
         ("refractory", None, "not_met", "2010-01-01"),
         ("refractory", "not_met", "met", "2015-06-01"),
@@ -95,13 +115,15 @@ async def test_escalation_and_taper_through_the_api(client: httpx.AsyncClient) -
             "code": "acute_phase_suppressed",
             "drug": "tocilizumab",
             "criteria": ["esr_normal", "crp_normal"],
-        }  # fmt: skip
+        }
     ]
     # The taper is history: today the course still runs at 5 mg/day, the regimen unchanged.
     read = (await client.get(f"/v1/regimens/{pred['id']}")).json()
     assert (read["version"], read["dose"], read["current_dose"]) == (
-        1, {"value": 15.0, "unit": "mg/day"}, {"value": 5.0, "unit": "mg/day"}
-    )  # fmt: skip
+        1,
+        {"value": 15.0, "unit": "mg/day"},
+        {"value": 5.0, "unit": "mg/day"},
+    )
 
 
 async def test_a_dose_change_is_a_record_like_the_others(client: httpx.AsyncClient) -> None:
@@ -135,8 +157,9 @@ async def test_a_dose_change_is_a_record_like_the_others(client: httpx.AsyncClie
     again_later = await client.post(path, json=change("2016-03-06", 6, "mg/kg", 21))
     assert again_later.status_code == 201  # the change entered in error no longer blocks
     assert (await client.get(f"/v1/regimens/{toci['id']}")).json()["current_dose"] == {
-        "value": 6.0, "unit": "mg/kg"
-    }  # fmt: skip
+        "value": 6.0,
+        "unit": "mg/kg",
+    }
 
 
 async def test_the_starting_dose_is_fixed_once_it_has_consequences(
@@ -146,11 +169,19 @@ async def test_the_starting_dose_is_fixed_once_it_has_consequences(
     today = date.today()
     future = await f.regimen(client, pid, start_date=str(today + timedelta(days=7)))
     past = await f.regimen(client, pid, start_date="2016-01-10")
-    ended = await f.regimen(client, pid, start_date="2016-01-10", end_date="2016-06-30",
-                            discontinuation_reason="remission")  # fmt: skip
+    ended = await f.regimen(
+        client,
+        pid,
+        start_date="2016-01-10",
+        end_date="2016-06-30",
+        discontinuation_reason="remission",
+    )
     planned = await f.regimen(client, pid, start_date=str(today + timedelta(days=7)))
-    await f.created(client, f"/v1/regimens/{planned['id']}/dose-changes",
-                    change(str(today + timedelta(days=30)), 4, "mg/kg"))  # fmt: skip
+    await f.created(
+        client,
+        f"/v1/regimens/{planned['id']}/dose-changes",
+        change(str(today + timedelta(days=30)), 4, "mg/kg"),
+    )
     new_dose = {"dose": {"value": 4, "unit": "mg/kg"}}
 
     assert (await client.patch(f"/v1/regimens/{future['id']}", json=new_dose)).status_code == 200
@@ -170,9 +201,15 @@ async def test_a_writer_without_read_gets_a_receipt(app: FastAPI, settings: Sett
         pid = (await f.patient(client))["id"]
         toci = await f.regimen(client, pid)
     async with client_with(app, token(settings, "records:write")) as writer:
-        answer = await writer.post(f"/v1/regimens/{toci['id']}/dose-changes",
-                                   json=change("2016-03-06", 4, "mg/kg"))  # fmt: skip
+        answer = await writer.post(
+            f"/v1/regimens/{toci['id']}/dose-changes", json=change("2016-03-06", 4, "mg/kg")
+        )
     assert answer.status_code == 201
     assert set(answer.json()) == {
-        "id", "version", "patient_id", "created_at", "updated_at", "entered_in_error"
-    }  # fmt: skip
+        "id",
+        "version",
+        "patient_id",
+        "created_at",
+        "updated_at",
+        "entered_in_error",
+    }
