@@ -4,21 +4,16 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
+from app.schemas import examples
 from app.schemas.common import ClinicalDate, InputModel, RecordRead
 from app.schemas.regimen import Dose, DoseRead, IntervalDays
-
-EXAMPLE = {
-    "effective_date": "2016-03-06",
-    "dose": {"value": 8, "unit": "mg/kg"},
-    "interval_days": 28,
-}
 
 
 class DoseChangeCreate(InputModel):
     """A dated change of a regimen's dose: in force from `effective_date` until the next
     change. Without `interval_days` the interval in force is kept."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DOSE_CHANGE]})
 
     effective_date: ClinicalDate
     dose: Dose

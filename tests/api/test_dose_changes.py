@@ -79,9 +79,9 @@ async def test_escalation_and_taper_through_the_api(client: httpx.AsyncClient) -
             infusions,
             f.infusion_body(administered_at=f"{at}T09:00:00Z", dose_mg=mg, weight_kg=62),
         )
-    for effective, mg in (("2016-01-01", 10), ("2016-03-01", 7.5), ("2016-05-01", 5)):
+    for effective, per_day in (("2016-01-01", 10), ("2016-03-01", 7.5), ("2016-05-01", 5)):
         await f.created(
-            client, f"/v1/regimens/{pred['id']}/dose-changes", change(effective, mg, "mg/day")
+            client, f"/v1/regimens/{pred['id']}/dose-changes", change(effective, per_day, "mg/day")
         )
     await _in_remission(client, pid, "2016-05-10T09:00:00Z")
 
