@@ -213,3 +213,23 @@ async def test_a_writer_without_read_gets_a_receipt(app: FastAPI, settings: Sett
         "updated_at",
         "entered_in_error",
     }
+
+
+async def test_interval_check_reads_the_interval_in_force(client: httpx.AsyncClient) -> None:
+    pid = (await f.patient(client))["id"]
+    toci = await f.regimen(client, pid)  # every 28 days from 2016-01-10
+    await f.created(
+        client, f"/v1/regimens/{toci['id']}/dose-changes", change("2016-02-08", 8, "mg/kg", 14)
+    )
+    for day in ("2016-01-10", "2016-02-07", "2016-02-21"):
+        body = f.infusion_body(administered_at=f"{day}T09:00:00Z", dose_mg=496, weight_kg=62)
+        await f.created(client, f"/v1/regimens/{toci['id']}/infusions", body)
+
+    listed = (await client.get(f"/v1/patients/{pid}/infusions")).json()["items"]
+
+    # 14 days after the previous: early against 28 days, on time against the new 14.
+    assert [i["interval_check"] for i in listed] == [
+        {"status": "first", "days_since_previous": None},
+        {"status": "on_time", "days_since_previous": 28},
+        {"status": "on_time", "days_since_previous": 14},
+    ]
