@@ -29,7 +29,7 @@ async def create(
     _check_inside(regimen, body)
     existing = await repo.dose_change_on(uow.session, uow.scope, regimen.id, body.effective_date)
     if existing is not None:
-        raise Conflict(_TWICE, existing_id=str(existing.id))
+        return _resent(uow, existing, body)
     row = DoseChange(
         patient_id=regimen.patient_id,
         regimen_id=regimen.id,
@@ -42,6 +42,16 @@ async def create(
         return await records.create(uow, row)
     except IntegrityError as exc:  # the partial unique index: a writer the lock did not see
         raise Conflict(_TWICE) from exc
+
+
+def _resent(uow: UnitOfWork, existing: DoseChange, body: DoseChangeCreate) -> Saved[DoseChange]:
+    """The same change sent again (a retry, an interface re-sending) is that change; a
+    different dose on the same date is a conflict naming the stored one."""
+    sent = (body.dose.value, body.dose.unit, body.interval_days)
+    if sent != (existing.dose_value, existing.dose_unit, existing.interval_days):
+        raise Conflict(_TWICE, existing_id=str(existing.id))
+    uow.audit.touch(DOSE_CHANGE.name, existing.id, existing.patient_id)
+    return Saved(existing, created=False)
 
 
 def _check_inside(regimen: Regimen, body: DoseChangeCreate) -> None:

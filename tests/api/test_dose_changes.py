@@ -133,6 +133,7 @@ async def test_a_dose_change_is_a_record_like_the_others(client: httpx.AsyncClie
     headers = {"Idempotency-Key": "escalation-1"}
     first = await client.post(path, json=change("2016-03-06", 8, "mg/kg"), headers=headers)
     again = await client.post(path, json=change("2016-03-06", 8, "mg/kg"), headers=headers)
+    resent = await client.post(path, json=change("2016-03-06", 8, "mg/kg"))
     twice = await client.post(path, json=change("2016-03-06", 6, "mg/kg"))
     outside = await client.post(path, json=change("2016-01-09", 6, "mg/kg"))
 
@@ -141,6 +142,7 @@ async def test_a_dose_change_is_a_record_like_the_others(client: httpx.AsyncClie
     assert first.headers["Location"] == f"/v1/dose-changes/{made['id']}"
     assert made["interval_days"] is None  # omitted: the interval in force is kept
     assert (again.status_code, again.json()["id"]) == (201, made["id"])
+    assert (resent.status_code, resent.json()["id"]) == (200, made["id"])
     assert twice.status_code == 409
     assert twice.json()["existing_id"] == made["id"]
     assert outside.status_code == 422

@@ -20,12 +20,19 @@ router = APIRouter(prefix="/v1", tags=["dose changes"])
     dependencies=[Idempotent],
     response_model=answer_model(DOSE_CHANGE),
     operation_id="createDoseChange",
-    responses=errors(404, 409),
+    responses={
+        **errors(404, 409),
+        200: {
+            "model": answer_model(DOSE_CHANGE),
+            "description": "The same change (date, dose, interval) sent again: the stored one",
+        },
+    },
 )
 @replayable
 async def create_dose_change(regimen_id: uuid.UUID, body: DoseChangeCreate, uow: WriteUoW) -> Any:
     """Change a regimen's dose from a date on (an escalation, a taper step); earlier days
-    keep the dose they had. One change per regimen and date."""
+    keep the dose they had. One change per regimen and date: the same change sent again
+    answers 200 with the stored one, a different one on that date 409."""
     return await created(uow, DOSE_CHANGE, await dose_changes.create(uow, regimen_id, body))
 
 
