@@ -91,11 +91,14 @@ def infusion(row: Any) -> rules.Infusion:
     )
 
 
-def _canonical(test: str, unit: str | None, number: float | None) -> Decimal | None:
+def _canonical(test: str, unit: str | None, number: float | None) -> Decimal | float | None:
     if number is None or unit is None:
         return None
     factor = _factor(test, unit)
-    return None if factor is None else rules.to_canonical(number, factor)
+    if factor is None:
+        return None
+    # In the canonical unit already: the rules read the float as the decimal sent.
+    return number if factor == 1 else rules.to_canonical(number, factor)
 
 
 # The two converters below run once per row on the status path (a thousand rows for a long
@@ -111,7 +114,8 @@ def lab_result(row: Sequence[Any], seq: int) -> rules.LabResult:
         text,
         _canonical(test, unit, high),
         seq,
-        comparator=comparator,
+        False,
+        comparator,
     )
 
 
