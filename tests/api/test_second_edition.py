@@ -221,3 +221,25 @@ async def test_catalogue_lists_every_accepted_code_and_the_new_routes_are_not_sy
     assert tests["crp"]["codes"] == ["1988-5", "30522-7"]
     assert {"triamcinolone", "betamethasone", "cortisone", "budesonide"} <= set(drugs)
     assert (steroid["status"], steroid["criteria"][0]["value"]) == ("not_met", 0)
+
+
+async def test_an_anti_dsdna_titer_is_read_against_its_own_range(
+    client: httpx.AsyncClient,
+) -> None:
+    pid = (await f.patient(client))["id"]
+    labs = f"/v1/patients/{pid}/lab-results"
+    titer = {
+        "loinc": "11013-0",
+        "value": 80,
+        "unit": "{titer}",
+        "reference_range": {"low": None, "high": 40},
+        "collected_at": "2016-05-10T08:00:00Z",
+    }
+    stored = await f.created(client, labs, titer)
+    wrong_unit = await client.post(labs, json={**titer, "unit": "IU/mL"})
+
+    remission = (await status(client, pid, "2016-05-10"))["remission"]
+
+    assert (stored["canonical_value"], stored["canonical_unit"]) == (80, "{titer}")
+    assert wrong_unit.status_code == 422
+    assert criterion(remission, "anti_dsdna_negative")["status"] == "not_met"  # 1:80 > 1:40
