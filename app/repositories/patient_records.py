@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Infusion, LabResult
+from app.models import Assessment, Infusion, LabResult
 from app.repositories.base import M, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -70,3 +70,13 @@ async def infusion_window(
     )
     row = (await session.execute(stmt)).one()
     return row[0], row[1]
+
+
+def assessment_filters(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """Assessments made from `start` (inclusive) to `end` (exclusive)."""
+    filters: list[ColumnElement[bool]] = []
+    if start is not None:
+        filters.append(Assessment.assessed_at >= start)
+    if end is not None:
+        filters.append(Assessment.assessed_at < end)
+    return filters
