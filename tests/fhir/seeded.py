@@ -57,8 +57,10 @@ INFUSIONS = {
 LABS = {
     "esr": f.lab_body(test="esr", value=30, unit="mm/h", reference_range=None, external_id="L-1"),
     "crp": f.lab_body(),
-    "dsdna-neg": {"loinc": "5130-0", "value_text": "negative", "collected_at": "2016-05-10T08:00:00Z"},
-    "dsdna-pos": {"loinc": "5130-0", "value_text": "positive", "collected_at": "2015-11-02T08:00:00Z"},
+    "dsdna-neg": {"loinc": "5130-0", "value_text": "negative",
+                  "collected_at": "2016-05-10T08:00:00Z"},
+    "dsdna-pos": {"loinc": "5130-0", "value_text": "positive",
+                  "collected_at": "2015-11-02T08:00:00Z"},
     "dsdna-border": {"test": "anti_dsdna", "value_text": "borderline",
                      "collected_at": "2015-12-01T08:00:00Z"},
     "dsdna-num": f.lab_body(test="anti_dsdna", value=12, unit="IU/mL",
