@@ -95,9 +95,29 @@ def _add_read(resource_type: str, *, versioned: bool) -> None:
         return resource_response(await fhir_reads.read(uow, resource_type, resource_id, version))
 
 
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    found = {"type": "string", **schema}
+    return {"name": name, "in": "query", "description": description, "schema": found}
+
+
+PAGING = [
+    _query("_count", "page size (1-500)", type="integer", minimum=1, maximum=500),
+    _query("_cursor", "the next page's position (from link next)"),
+    _query("_format", "json only", enum=["json", "application/json", "application/fhir+json"]),
+]
+
+
+def _parameters(resource_type: str) -> dict[str, Any]:
+    """The search parameters interop.md lists, as the CapabilityStatement declares them."""
+    support = next(r for r in INTEROP_RESOURCES if r.type == resource_type)
+    params = [_query(p.name, p.documentation or p.type) for p in support.search_params]
+    return {"parameters": [*params, *PAGING]}
+
+
 def _add_search(resource_type: str) -> None:
     @router.get(
         f"/{resource_type}",
+        openapi_extra=_parameters(resource_type),
         operation_id=f"fhirSearch{resource_type}",
         summary=f"Search {resource_type} (Bundle searchset, cursor paged)",
         responses={200: resource_answer("Bundle searchset"), **outcomes(422)},
@@ -113,6 +133,7 @@ def _add_search(resource_type: str) -> None:
 
 @router.get(
     "/Patient/{resource_id}/$everything",
+    openapi_extra={"parameters": PAGING},
     operation_id="fhirPatientEverything",
     responses={200: resource_answer("Bundle searchset"), **outcomes(404, 410)},
 )

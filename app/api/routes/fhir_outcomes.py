@@ -109,21 +109,28 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(EntryFailed, _on_entry_failed)
 
 
-# OpenAPI: FHIR payloads are JSON objects (the resource's type in `resourceType`).
-RESOURCE_SCHEMA = {
-    "type": "object",
-    "required": ["resourceType"],
-    "properties": {"resourceType": {"type": "string"}},
-    "additionalProperties": True,
-}
-OUTCOME_SCHEMA = {
-    "type": "object",
-    "required": ["resourceType", "issue"],
-    "properties": {
-        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
-        "issue": {"type": "array", "items": {"type": "object"}},
+# OpenAPI: FHIR payloads are JSON objects (the resource's type in `resourceType`), registered
+# as two components by app.api.openapi.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "FhirResource": {
+        "type": "object",
+        "description": "A FHIR R4 resource (JSON), e.g. a Patient or a Bundle",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}},
+        "additionalProperties": True,
+    },
+    "OperationOutcome": {
+        "type": "object",
+        "description": "A FHIR R4 OperationOutcome: one issue per problem, naming the element",
+        "required": ["resourceType", "issue"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+            "issue": {"type": "array", "items": {"type": "object"}, "minItems": 1},
+        },
     },
 }
+RESOURCE_REF = {"$ref": "#/components/schemas/FhirResource"}
+OUTCOME_REF = {"$ref": "#/components/schemas/OperationOutcome"}
 _DESCRIPTIONS = {
     400: "Malformed request or search (OperationOutcome)",
     401: "Missing or invalid bearer token",
@@ -144,11 +151,11 @@ def outcomes(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             "description": _DESCRIPTIONS[code],
-            "content": {FHIR_JSON: {"schema": OUTCOME_SCHEMA}},
+            "content": {FHIR_JSON: {"schema": OUTCOME_REF}},
         }
         for code in chosen
     }
 
 
 def resource_answer(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {FHIR_JSON: {"schema": RESOURCE_SCHEMA}}}
+    return {"description": description, "content": {FHIR_JSON: {"schema": RESOURCE_REF}}}
