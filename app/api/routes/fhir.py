@@ -13,7 +13,7 @@ from app.api.routes.fhir_outcomes import FhirResponse, outcomes, resource_answer
 from app.fhir.bundles import etag
 from app.fhir.capability import INTEROP_RESOURCES, ServerSupport, capability_statement
 from app.fhir.datatypes import Resource
-from app.fhir.search import prefer_handling
+from app.fhir.search import check_format, prefer_handling
 from app.services import fhir_everything, fhir_reads, fhir_search
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
@@ -37,11 +37,16 @@ def resource_response(resource: Resource, status: int = 200, **headers: str) -> 
 
 @router.get(
     "/metadata",
+    openapi_extra={"security": []},  # no token needed
     operation_id="fhirCapabilities",
-    responses={200: resource_answer("The CapabilityStatement: what this server implements")},
+    responses={
+        200: resource_answer("The CapabilityStatement: what this server implements"),
+        400: outcomes()[400],
+    },
 )
 async def metadata(request: Request) -> Any:
     """The CapabilityStatement (no token needed)."""
+    check_format(request.query_params.get("_format"))
     support = served_support(request)
     statement = capability_statement(
         support, server_url=server_url(request), software_version=__version__, date=_STARTED
@@ -101,7 +106,7 @@ def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
 
 
 PAGING = [
-    _query("_count", "page size (1-500)", type="integer", minimum=1, maximum=500),
+    _query("_count", "page size (more than 500 is served as 500)", type="integer", minimum=1),
     _query("_cursor", "the next page's position (from link next)"),
     _query("_format", "json only", enum=["json", "application/json", "application/fhir+json"]),
 ]
