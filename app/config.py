@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         pattern=r"^https?://\S+[^/]$",
         description="canonical base URL of our FHIR code systems, extensions, naming systems",
     )
+    smart_token_endpoint: str | None = Field(
+        None,
+        pattern=r"^https://\S+$",
+        description="the identity provider's token endpoint, named by "
+        "/.well-known/smart-configuration (SMART Backend Services)",
+    )
     fhir_mrn_system: str = Field(
         "https://treatment-records.example/fhir/NamingSystem/mrn",
         min_length=1,

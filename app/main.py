@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fhir_writes,
     ):
         app.include_router(module.router)
+    app.include_router(fhir.well_known)
     fhir_outcomes.install(app)
     if settings.cors_origins:
         app.add_middleware(

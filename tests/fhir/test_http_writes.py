@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.fhir.config import DEFAULT_MRN_SYSTEM
+from app.main import create_app
 from tests.support import factories as f
 from tests.support.clients import client_with, token
 from tests.support.routes import ZERO
@@ -22,6 +23,7 @@ from .validation import assert_valid
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"Content-Type": FHIR}
+IDP = "https://idp.example/token"
 
 
 async def post(
@@ -235,3 +237,24 @@ async def test_a_transaction_is_all_or_nothing(client: httpx.AsyncClient) -> Non
     assert [e["response"]["status"] for e in again["entry"]] == ["200 OK", "201 Created"]
     assert again["entry"][0]["resource"]["id"] == pid
     assert len((await client.get(f"/v1/patients/{pid}/infusions")).json()["items"]) == 1
+
+
+async def test_smart_system_scopes_are_aliases_of_ours(app: FastAPI, settings: Settings) -> None:
+    async with client_with(app, token(settings)) as clinician:
+        pid = (await f.patient(clinician))["id"]
+        assert (await clinician.get("/.well-known/smart-configuration")).status_code == 404
+    async with client_with(app, token(settings, "system/Observation.c", sub="lab")) as lab_system:
+        await post(lab_system, "/fhir/Observation", lab(pid), 201)
+        assert (await lab_system.get(f"/fhir/Patient/{pid}")).status_code == 403
+    async with client_with(app, token(settings, "system/*.rs", sub="reader")) as reader:
+        assert (await reader.get(f"/fhir/Patient/{pid}")).status_code == 200
+    app.state.settings = settings.model_copy(
+        update={"smart_token_endpoint": "https://idp.example/token"}
+    )
+    async with client_with(app, None) as anonymous:
+        smart = (await anonymous.get("/.well-known/smart-configuration")).json()
+        assert smart["token_endpoint"] == "https://idp.example/token"
+        statement = (await anonymous.get("/fhir/metadata")).json()
+        assert (
+            statement["rest"][0]["security"]["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
+        )

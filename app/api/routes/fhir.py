@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.api.deps import ReadUoW
@@ -14,9 +15,12 @@ from app.fhir.bundles import etag
 from app.fhir.capability import INTEROP_RESOURCES, ServerSupport, capability_statement
 from app.fhir.datatypes import Resource
 from app.fhir.search import check_format, prefer_handling
+from app.schemas.common import Problem
+from app.security import SMART_ALIASES
 from app.services import fhir_everything, fhir_reads, fhir_search
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
+well_known = APIRouter(tags=["FHIR R4"])
 READABLE = ("Patient", "MedicationRequest", "MedicationAdministration", "Observation")
 COMPUTED = ("Flag", "DetectedIssue")  # the flags and their evidence: no versions
 SEARCHABLE = ("Patient", "Observation", "MedicationRequest", "MedicationAdministration", "Flag")
@@ -73,7 +77,30 @@ def served_support(request: Request) -> ServerSupport:
         replace(r, operations=tuple(o for o in r.operations if served(o, r.type)))
         for r in INTEROP_RESOURCES
     )
-    return ServerSupport(resources=resources, system_interactions=("transaction",))
+    smart = request.app.state.settings.smart_token_endpoint is not None
+    return ServerSupport(resources=resources, system_interactions=("transaction",), smart=smart)
+
+
+@well_known.get(
+    "/.well-known/smart-configuration",
+    openapi_extra={"security": []},
+    operation_id="smartConfiguration",
+    responses={404: {"model": Problem, "description": "No identity provider is configured"}},
+)
+async def smart_configuration(request: Request) -> Any:
+    """Where a SMART Backend Services client gets its token (no token needed)."""
+    endpoint = request.app.state.settings.smart_token_endpoint
+    if endpoint is None:
+        raise HTTPException(404, "no identity provider is configured (TR_SMART_TOKEN_ENDPOINT)")
+    return JSONResponse(
+        {
+            "token_endpoint": endpoint,
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "scopes_supported": sorted(SMART_ALIASES),
+            "capabilities": ["client-confidential-asymmetric", "permission-v2"],
+        }
+    )
 
 
 def _add_read(resource_type: str, *, versioned: bool) -> None:
