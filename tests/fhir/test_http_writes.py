@@ -248,13 +248,11 @@ async def test_smart_system_scopes_are_aliases_of_ours(app: FastAPI, settings: S
         assert (await lab_system.get(f"/fhir/Patient/{pid}")).status_code == 403
     async with client_with(app, token(settings, "system/*.rs", sub="reader")) as reader:
         assert (await reader.get(f"/fhir/Patient/{pid}")).status_code == 200
-    app.state.settings = settings.model_copy(
-        update={"smart_token_endpoint": "https://idp.example/token"}
-    )
-    async with client_with(app, None) as anonymous:
+    with_idp = create_app(settings.model_copy(update={"smart_token_endpoint": IDP}))
+    async with client_with(with_idp, None) as anonymous:
         smart = (await anonymous.get("/.well-known/smart-configuration")).json()
-        assert smart["token_endpoint"] == "https://idp.example/token"
         statement = (await anonymous.get("/fhir/metadata")).json()
-        assert (
-            statement["rest"][0]["security"]["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
-        )
+    await with_idp.state.engine.dispose()
+    assert smart["token_endpoint"] == IDP
+    security = statement["rest"][0]["security"]["service"][0]["coding"][0]
+    assert security["code"] == "SMART-on-FHIR"
