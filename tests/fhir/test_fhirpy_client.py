@@ -18,7 +18,7 @@ from tests.support.clients import token
 from tests.support.routes import ZERO
 from tests.support.serving import Server
 
-from .inbound_builders import lab_observation_in
+from .inbound_builders import lab_observation_in, transaction, transaction_entry
 from .validation import assert_valid
 
 pytestmark = pytest.mark.slow
@@ -62,13 +62,12 @@ def test_fhirpy_drives_the_face_as_an_integration_would(served: str, settings: S
     assert all(o["subject"]["reference"] == f"Patient/{pid}" for o in found)
 
     by_mrn = {"reference": f"Patient?identifier={DEFAULT_MRN_SYSTEM}|{mrn}"}
-    entry = {
-        "fullUrl": "urn:uuid:0d4c1a64-5f7e-4d43-9f49-2f3c1e0b7a10",
-        "resource": lab_observation_in(subject=by_mrn, identifier=None),
-        "request": {"method": "POST", "url": "Observation"},
-    }
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [entry]}
-    answered = fhir.execute("", method="post", data=bundle)
+    entry = transaction_entry(
+        lab_observation_in(subject=by_mrn, identifier=None),
+        "urn:uuid:0d4c1a64-5f7e-4d43-9f49-2f3c1e0b7a10",
+        "Observation",
+    )
+    answered = fhir.execute("", method="post", data=transaction(entry))
     assert answered["entry"][0]["response"]["status"] == "201 Created"
 
     everything: dict[str, Any] = fhir.execute(f"Patient/{pid}/$everything", method="get")

@@ -17,7 +17,13 @@ from tests.support import factories as f
 from tests.support.clients import client_with, token
 from tests.support.routes import ZERO
 
-from .inbound_builders import administration_in, lab_observation_in, patient_in
+from .inbound_builders import (
+    administration_in,
+    lab_observation_in,
+    patient_in,
+    transaction,
+    transaction_entry,
+)
 from .seeded import FHIR
 from .validation import assert_valid
 
@@ -175,24 +181,16 @@ async def test_an_idempotency_key_answers_its_first_answer_and_reads_are_audited
     assert ("GET", "/fhir/Flag", 200) in paths
 
 
-def _entry(resource: dict[str, Any], full_url: str, **request: str) -> dict[str, Any]:
-    return {"fullUrl": full_url, "resource": resource, "request": {"method": "POST", **request}}
-
-
-def bundle(*entries: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "transaction", "entry": list(entries)}
-
-
 async def test_a_transaction_is_all_or_nothing(client: httpx.AsyncClient) -> None:
     mrn = "TX-0001"
-    new_patient = _entry(
+    new_patient = transaction_entry(
         patient_in(DEFAULT_MRN_SYSTEM, identifier=[{"system": DEFAULT_MRN_SYSTEM, "value": mrn}]),
         "urn:uuid:5b0c8b5e-0000-4000-8000-000000000001",
         url="Patient",
         ifNoneExist=f"identifier={DEFAULT_MRN_SYSTEM}|{mrn}",
     )
     subject = {"reference": new_patient["fullUrl"]}
-    good = _entry(
+    good = transaction_entry(
         lab_observation_in(subject=subject, identifier=None), "urn:uuid:a", url="Observation"
     )
     unknown = lab_observation_in(
@@ -202,7 +200,7 @@ async def test_a_transaction_is_all_or_nothing(client: httpx.AsyncClient) -> Non
     refused = await post(
         client,
         "/fhir",
-        bundle(new_patient, good, _entry(unknown, "urn:uuid:b", url="Observation")),
+        transaction(new_patient, good, transaction_entry(unknown, "urn:uuid:b", url="Observation")),
         422,
     )
     assert refused.json()["issue"][0]["expression"] == [
@@ -214,26 +212,26 @@ async def test_a_transaction_is_all_or_nothing(client: httpx.AsyncClient) -> Non
     late = await post(
         client,
         "/fhir",
-        bundle(good, _entry(future, "urn:uuid:c", url="Observation"), new_patient),
+        transaction(good, transaction_entry(future, "urn:uuid:c", url="Observation"), new_patient),
         422,
     )
     assert late.json()["issue"][0]["expression"] == ["Bundle.entry[1].resource.effectiveDateTime"]
     nothing = (await client.get("/v1/patients", params={"mrn": mrn})).json()["items"]
     assert nothing == []  # the patient created before the refusal was rolled back
 
-    made = (await post(client, "/fhir", bundle(good, new_patient), 200)).json()
+    made = (await post(client, "/fhir", transaction(good, new_patient), 200)).json()
     assert [e["response"]["status"] for e in made["entry"]] == ["201 Created", "201 Created"]
     assert made["entry"][1]["resource"]["resourceType"] == "Patient"
     pid = made["entry"][1]["resource"]["id"]
     assert made["entry"][0]["resource"]["subject"] == {"reference": f"Patient/{pid}"}
     by_mrn = {"reference": f"Patient?identifier={DEFAULT_MRN_SYSTEM}|{mrn}"}
     regimen = (await f.regimen(client, pid))["id"]
-    later = _entry(
+    later = transaction_entry(
         administration_in(subject=by_mrn, request={"reference": f"MedicationRequest/{regimen}"}),
         "urn:uuid:d",
         url="MedicationAdministration",
     )
-    again = (await post(client, "/fhir", bundle(new_patient, later), 200)).json()
+    again = (await post(client, "/fhir", transaction(new_patient, later), 200)).json()
     assert [e["response"]["status"] for e in again["entry"]] == ["200 OK", "201 Created"]
     assert again["entry"][0]["resource"]["id"] == pid
     assert len((await client.get(f"/v1/patients/{pid}/infusions")).json()["items"]) == 1

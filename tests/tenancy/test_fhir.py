@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from app.fhir.config import DEFAULT_MRN_SYSTEM
-from tests.fhir.inbound_builders import lab_observation_in
+from tests.fhir.inbound_builders import lab_observation_in, transaction, transaction_entry
 from tests.fhir.validation import assert_valid
 from tests.support import factories as f
 
@@ -36,12 +36,12 @@ async def test_another_organizations_patient_is_not_found(callers: Callers) -> N
     lab = lab_observation_in(subject={"reference": f"Patient/{pid}"}, identifier=None)
     assert await _status(callers.b, "POST", "/fhir/Observation", json=lab) == 404
     by_mrn = {"reference": f"Patient?identifier={DEFAULT_MRN_SYSTEM}|{mrn}"}
-    entry = {
-        "fullUrl": "urn:uuid:3f8a1c2e-0000-4000-8000-000000000001",
-        "resource": lab_observation_in(subject=by_mrn, identifier=None),
-        "request": {"method": "POST", "url": "Observation"},
-    }
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [entry]}
+    entry = transaction_entry(
+        lab_observation_in(subject=by_mrn, identifier=None),
+        "urn:uuid:3f8a1c2e-0000-4000-8000-000000000001",
+        "Observation",
+    )
+    bundle = transaction(entry)
     assert await _status(callers.group, "POST", "/fhir", json=bundle) == 409  # two matches
     made = (await callers.a.post("/fhir", json=bundle, headers=HEADERS)).json()
     assert made["entry"][0]["resource"]["subject"] == {"reference": f"Patient/{pid}"}

@@ -80,31 +80,32 @@ async def _created(request: Request, uow: UnitOfWork, resource_type: str) -> Res
     return answer(request, uow, stored, replay=False)
 
 
-@router.post(
-    "/Observation",
-    dependencies=[Idempotent],
-    operation_id="fhirCreateObservation",
-    openapi_extra=BODY,
-    responses={**CREATED, **outcomes(404, 409, 413, 415, 422)},
-    status_code=201,
-)
-async def create_observation(request: Request, uow: LabWriteUoW) -> Any:
-    """Create a lab result Observation; conditional with If-None-Exist: identifier=s|v."""
-    return await _created(request, uow, "Observation")
+def _add_create(resource_type: str, uow_type: Any, description: str) -> None:
+    @router.post(
+        f"/{resource_type}",
+        dependencies=[Idempotent],
+        operation_id=f"fhirCreate{resource_type}",
+        summary=f"Create: {resource_type}",
+        description=description,
+        openapi_extra=BODY,
+        responses={**CREATED, **outcomes(404, 409, 413, 415, 422)},
+        status_code=201,
+    )
+    async def create(request: Request, uow: uow_type) -> Any:
+        return await _created(request, uow, resource_type)
 
 
-@router.post(
-    "/MedicationAdministration",
-    dependencies=[Idempotent],
-    operation_id="fhirCreateMedicationAdministration",
-    openapi_extra=BODY,
-    responses={**CREATED, **outcomes(404, 409, 413, 415, 422)},
-    status_code=201,
+# Lab results: a laboratory interface's scope (labs:write) or records:write, as on /v1.
+_add_create(
+    "Observation",
+    LabWriteUoW,
+    "A lab result; conditional with If-None-Exist: identifier=system|value (external_id).",
 )
-async def create_administration(request: Request, uow: WriteUoW) -> Any:
-    """Create an infusion (MedicationAdministration of a MedicationRequest); conditional
-    with If-None-Exist: identifier=system|value."""
-    return await _created(request, uow, "MedicationAdministration")
+_add_create(
+    "MedicationAdministration",
+    WriteUoW,
+    "An infusion of a MedicationRequest (request); conditional with If-None-Exist.",
+)
 
 
 @router.post(
