@@ -254,3 +254,16 @@ async def test_smart_system_scopes_are_aliases_of_ours(app: FastAPI, settings: S
     assert smart["token_endpoint"] == IDP
     security = statement["rest"][0]["security"]["service"][0]["coding"][0]
     assert security["code"] == "SMART-on-FHIR"
+
+
+async def test_an_empty_transaction_and_a_bad_bundle(client: httpx.AsyncClient) -> None:
+    empty = (await post(client, "/fhir", transaction(), 200)).json()
+    assert empty == {"resourceType": "Bundle", "type": "transaction-response"}
+    batch = {**transaction(), "type": "batch"}
+    assert (await post(client, "/fhir", batch, 400)).json()["issue"][0]["expression"] == [
+        "Bundle.type"
+    ]
+    await post(client, "/fhir", [1, 2], 400)
+    broken = await client.post("/fhir", content=b"{", headers=HEADERS)
+    assert broken.status_code == 400
+    assert_valid(broken.json())
