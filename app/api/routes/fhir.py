@@ -24,6 +24,7 @@ well_known = APIRouter(tags=["FHIR R4"])
 READABLE = ("Patient", "MedicationRequest", "MedicationAdministration", "Observation")
 COMPUTED = ("Flag", "DetectedIssue")  # the flags and their evidence: no versions
 SEARCHABLE = ("Patient", "Observation", "MedicationRequest", "MedicationAdministration", "Flag")
+_STARTED = datetime.now(UTC).replace(microsecond=0)  # the CapabilityStatement's date
 
 
 def server_url(request: Request) -> str:
@@ -56,9 +57,6 @@ async def metadata(request: Request) -> Any:
         support, server_url=server_url(request), software_version=__version__, date=_STARTED
     )
     return FhirResponse(statement)
-
-
-_STARTED = datetime.now(UTC).replace(microsecond=0)
 
 
 def served_support(request: Request) -> ServerSupport:
