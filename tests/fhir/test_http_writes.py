@@ -118,6 +118,20 @@ async def test_a_race_of_identical_conditional_creates_makes_one_record(
     assert len({a.json()["id"] for a in answers}) == 1
     listed = (await client.get(f"/v1/patients/{pid}/lab-results")).json()["items"]
     assert len(listed) == 1
+    regimen = (await f.regimen(client, pid))["id"]
+    given = administration_in(
+        subject={"reference": f"Patient/{pid}"},
+        request={"reference": f"MedicationRequest/{regimen}"},
+        identifier=None,
+    )
+    condition = {**HEADERS, "If-None-Exist": "identifier=http://dh.example/adm|R-2"}
+    answers = await asyncio.gather(
+        *(client.post("/fhir/MedicationAdministration", json=given, headers=condition)
+          for _ in range(4))
+    )  # fmt: skip
+    assert sorted(a.status_code for a in answers) == [200] * 3 + [201]
+    infusions = (await client.get(f"/v1/patients/{pid}/infusions")).json()["items"]
+    assert [i["external_id"] for i in infusions] == ["R-2"]
 
 
 async def test_unmapped_codes_and_bad_requests_are_outcomes(client: httpx.AsyncClient) -> None:
@@ -223,6 +237,9 @@ async def test_a_transaction_is_all_or_nothing(client: httpx.AsyncClient) -> Non
     assert [e["response"]["status"] for e in made["entry"]] == ["201 Created", "201 Created"]
     assert made["entry"][1]["resource"]["resourceType"] == "Patient"
     pid = made["entry"][1]["resource"]["id"]
+    stored = (await client.get(f"/v1/patients/{pid}")).json()
+    assert (stored["mrn"], stored["sex"], stored["birth_date"]) == (mrn, "female", "1957-03-01")
+    assert (stored["given_name"], stored["family_name"]) == ("Ada Maria", "Rossi")
     assert made["entry"][0]["resource"]["subject"] == {"reference": f"Patient/{pid}"}
     by_mrn = {"reference": f"Patient?identifier={DEFAULT_MRN_SYSTEM}|{mrn}"}
     regimen = (await f.regimen(client, pid))["id"]
