@@ -22,6 +22,9 @@ from app.api.routes import (
     audit,
     catalog,
     dose_changes,
+    fhir,
+    fhir_outcomes,
+    fhir_writes,
     infusions,
     lab_results,
     ops,
@@ -106,8 +109,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit,
         subscriptions,
         ops,
+        fhir,
+        fhir_writes,
     ):
         app.include_router(module.router)
+    app.include_router(fhir.well_known)
+    fhir_outcomes.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -119,11 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "If-Match",
                 "Idempotency-Key",
                 "X-Request-ID",
+                "If-None-Exist",
+                "Prefer",
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    # Outside RequestContext: its 500 under /fhir leaves as an OperationOutcome too.
+    app.add_middleware(fhir_outcomes.OutcomeErrors)
     if settings.trusted_proxies:
         # Outermost: X-Forwarded-For is believed only from these peers (none by default).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import DoseChange, Infusion, LabResult
+from app.models import Assessment, DoseChange, Infusion, LabResult
 from app.repositories.base import M, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -100,3 +100,13 @@ async def has_dose_consequences(session: AsyncSession, scope: Scope, regimen_id:
         )
         found.append(await session.scalar(stmt.limit(1)))
     return any(f is not None for f in found)
+
+
+def assessment_filters(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """Assessments made from `start` (inclusive) to `end` (exclusive)."""
+    filters: list[ColumnElement[bool]] = []
+    if start is not None:
+        filters.append(Assessment.assessed_at >= start)
+    if end is not None:
+        filters.append(Assessment.assessed_at < end)
+    return filters
