@@ -75,6 +75,24 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API (JSON list); empty: CORS off",
     )
     public_url: str = Field("http://localhost:8000", description="server URL in openapi.yaml")
+    # The FHIR face: canonical base of our code systems and extensions (deployment-independent)
+    # and the hospital's MRN identifier system.
+    fhir_base_url: str = Field(
+        "https://treatment-records.example/fhir",
+        pattern=r"^https?://\S+[^/]$",
+        description="canonical base URL of our FHIR code systems, extensions, naming systems",
+    )
+    smart_token_endpoint: str | None = Field(
+        None,
+        pattern=r"^https://\S+$",
+        description="the identity provider's token endpoint, named by "
+        "/.well-known/smart-configuration (SMART Backend Services)",
+    )
+    fhir_mrn_system: str = Field(
+        "https://treatment-records.example/fhir/NamingSystem/mrn",
+        min_length=1,
+        description="the identifier system of the MRN in FHIR (Patient.identifier)",
+    )
     # Webhooks (subscriptions, the outbox and the delivery worker).
     webhook_retry_base_seconds: float = Field(
         10, gt=0, description="first retry after about this long; doubles per failed attempt"

@@ -21,6 +21,10 @@ from app.api.routes import (
     assessments,
     audit,
     catalog,
+    dose_changes,
+    fhir,
+    fhir_outcomes,
+    fhir_writes,
     hl7v2,
     infusions,
     lab_results,
@@ -99,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         patients,
         regimens,
+        dose_changes,
         infusions,
         lab_results,
         assessments,
@@ -108,8 +113,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscriptions,
         hl7v2,
         ops,
+        fhir,
+        fhir_writes,
     ):
         app.include_router(module.router)
+    app.include_router(fhir.well_known)
+    fhir_outcomes.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -121,11 +130,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "If-Match",
                 "Idempotency-Key",
                 "X-Request-ID",
+                "If-None-Exist",
+                "Prefer",
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    # Outside RequestContext: its 500 under /fhir leaves as an OperationOutcome too.
+    app.add_middleware(fhir_outcomes.OutcomeErrors)
     if settings.trusted_proxies:
         # Outermost: X-Forwarded-For is believed only from these peers (none by default).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -131,6 +131,23 @@ class TokenVerifier:
         raise InvalidToken("token verification is not configured on this server")
 
 
+# SMART v2 system scopes (and their v1 spellings) that a hospital's identity provider
+# issues, accepted as aliases of ours (interop.md, shared rules of the FHIR and HL7 faces).
+SMART_ALIASES = {
+    "system/*.rs": "records:read",
+    "system/*.read": "records:read",
+    "system/Observation.c": "labs:write",
+    "system/Observation.write": "labs:write",
+    "system/*.cud": "records:write",
+    "system/*.write": "records:write",
+}
+
+
+def with_aliases(scopes: list[str]) -> frozenset[str]:
+    """The token's scopes plus ours that its SMART scopes stand for."""
+    return frozenset(scopes) | {SMART_ALIASES[s] for s in scopes if s in SMART_ALIASES}
+
+
 def _principal(claims: dict[str, Any], orgs_claim: str) -> Principal:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUBJECT_LENGTH:
@@ -145,7 +162,7 @@ def _principal(claims: dict[str, Any], orgs_claim: str) -> Principal:
     else:
         raise InvalidToken("token scope must be a string or a list of strings")
     return Principal(
-        sub=sub, scopes=frozenset(scopes), organizations=_organizations(claims, orgs_claim)
+        sub=sub, scopes=with_aliases(scopes), organizations=_organizations(claims, orgs_claim)
     )
 
 

@@ -8,11 +8,14 @@ import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.config import Settings
+from app.db import Database
 from app.models import PatientFlag
+from app.rules import RULES_VERSION
 from app.schemas.status import FLAG_NAMES, FLAG_STATUSES
+from app.services import reevaluation
 from tests.support import factories as f
 from tests.support.clients import ROOT, client_with, token
 
@@ -112,3 +115,32 @@ async def test_the_write_itself_is_in_the_stored_flags(app: FastAPI, settings: S
             params={"flag": "steroid_dependent", "flag_status": "met", "mrn": patient["mrn"]},
         )
     assert [p["id"] for p in cohort.json()["items"]] == [patient["id"]]
+
+
+@pytest.mark.anyio
+async def test_the_daily_job_rewrites_the_flags_of_an_older_rules_version(
+    app: FastAPI, settings: Settings
+) -> None:
+    """After an upgrade of the rules, every stored row of another version is evaluated again
+    (what `python -m app reevaluate`, the daily job, runs) and names the current version."""
+    async with client_with(app, token(settings)) as client:
+        pid = (await f.patient(client))["id"]
+        await f.prednisone(client, pid, start_date="2020-01-01")
+        fresh = (await client.get(f"/v1/patients/{pid}/status")).json()
+    async with app.state.sessionmaker.begin() as session:
+        await session.execute(
+            update(PatientFlag).values(rules_version="2026.1", status="insufficient_data")
+        )
+    database = Database.open(settings)
+    try:
+        done = await reevaluation.reevaluate_all(
+            database, settings, as_of=settings.today(), batch_size=10, progress=lambda _: None
+        )
+    finally:
+        await database.dispose()
+    async with app.state.sessionmaker() as session:
+        rows = (await session.scalars(select(PatientFlag))).all()
+    assert done == 1
+    assert {(r.flag, r.status, r.rules_version) for r in rows} == {
+        (name, fresh[name]["status"], RULES_VERSION) for name in FLAG_NAMES
+    }

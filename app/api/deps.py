@@ -134,7 +134,11 @@ def _status_of(exc: Exception) -> int:
         return 422
     if isinstance(exc, HTTPException):
         return exc.status_code
-    return exc.status if isinstance(exc, DomainError) else 500
+    if isinstance(exc, DomainError):
+        return exc.status
+    # The FHIR face's own errors carry the status they are answered with.
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else 500
 
 
 def _path_patient(request: Request) -> uuid.UUID | None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.routes.fhir_outcomes import FHIR_JSON, OUTCOME_REF, PREFIX, SCHEMAS
+
 PROBLEM = "application/problem+json"
 UNUSED = ("HTTPValidationError", "ValidationError")
 
@@ -19,7 +21,8 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _receipts_as_one_of(_problems_as_problem_json(generate()))
+            spec = _receipts_as_one_of(_problems_as_problem_json(generate()))
+            app.openapi_schema = _fhir_outcomes(spec)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -64,3 +67,17 @@ def _receipts_as_one_of(spec: dict[str, Any]) -> dict[str, Any]:
 def _is_record_or_receipt(schema: dict[str, Any]) -> bool:
     refs = [choice.get("$ref", "") for choice in schema.get("anyOf", [])]
     return len(refs) == 2 and refs[1].endswith("Receipt")
+
+
+def _fhir_outcomes(spec: dict[str, Any]) -> dict[str, Any]:
+    """Under /fhir every error is an OperationOutcome (application/fhir+json), the request
+    validation errors FastAPI documents by itself included."""
+    for path, item in spec.get("paths", {}).items():
+        if not path.startswith(PREFIX):
+            continue
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[0] in "45":
+                    response["content"] = {FHIR_JSON: {"schema": dict(OUTCOME_REF)}}
+    spec.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+    return spec

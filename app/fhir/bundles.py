@@ -84,11 +84,10 @@ def transaction_response(
     """The transaction-response Bundle, one entry per request entry in the same order.
     `with_resources=False` (Prefer: return=minimal, or a caller without read scope)
     leaves the resources out and keeps status, location, etag and lastModified."""
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction-response",
-        "entry": [_response_entry(result, server, with_resources) for result in results],
-    }
+    bundle: Resource = {"resourceType": "Bundle", "type": "transaction-response"}
+    if results:  # an empty transaction answers no entry element (FHIR JSON has no [])
+        bundle["entry"] = [_response_entry(r, server, with_resources) for r in results]
+    return bundle
 
 
 def _response_entry(result: EntryResult, server: str, with_resource: bool) -> dict[str, Any]:

@@ -19,3 +19,4 @@ class Assessment(Record):
     patient_global: Mapped[float | None] = mapped_column(Double)
     evaluator_global: Mapped[float | None] = mapped_column(Double)
     weight_kg: Mapped[float | None] = mapped_column(Double)
+    height_cm: Mapped[float | None] = mapped_column(Double)

@@ -20,6 +20,8 @@ class LabResult(Record):
     test: Mapped[str] = mapped_column(String(32))
     loinc: Mapped[str] = mapped_column(String(16))
     value: Mapped[float | None] = mapped_column(Double)
+    # A censored value ("<0.3"): the true value lies on this side of `value`.
+    comparator: Mapped[str | None] = mapped_column(String(2))
     unit: Mapped[str | None] = mapped_column(String(16))
     value_text: Mapped[str | None] = mapped_column(String(16))
     reference_low: Mapped[float | None] = mapped_column(Double)

@@ -14,7 +14,7 @@ class Regimen(Record):
     drug: Mapped[str] = mapped_column(String(64))
     dose_value: Mapped[float] = mapped_column(Double)
     dose_unit: Mapped[str] = mapped_column(String(16))
-    route: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(16))
     interval_days: Mapped[int | None]
     start_date: Mapped[date]
     end_date: Mapped[date | None]

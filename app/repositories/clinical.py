@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assessment, Infusion, LabResult, Regimen
+from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
 from app.repositories.scope import Scope
 
@@ -37,16 +37,26 @@ INFUSION_COLUMNS: tuple[Any, ...] = (
     Infusion.weight_kg,
     Infusion.status,
 )
-# Unpacked positionally by clinical_inputs.lab_result: keep the order.
+DOSE_CHANGE_COLUMNS: tuple[Any, ...] = (
+    _text(DoseChange.id),
+    _text(DoseChange.regimen_id),
+    DoseChange.effective_date,
+    DoseChange.dose_value,
+    DoseChange.dose_unit,
+    DoseChange.interval_days,
+)
+# Unpacked positionally by clinical_inputs.lab_result: keep the order. The value and the
+# reference limit are read as sent, with their unit: the rules convert both exactly.
 LAB_COLUMNS: tuple[Any, ...] = (
     _text(LabResult.id),
     LabResult.test,
     LabResult.collected_at,
-    LabResult.canonical_value,
+    LabResult.value,
+    LabResult.unit,
     LabResult.canonical_unit,
     LabResult.value_text,
-    LabResult.unit,
     LabResult.reference_high,
+    LabResult.comparator,
 )
 # Column order = the field order of rules.Assessment (the converter unpacks positionally).
 ASSESSMENT_COLUMNS: tuple[Any, ...] = (
@@ -58,6 +68,7 @@ ASSESSMENT_COLUMNS: tuple[Any, ...] = (
     Assessment.patient_global,
     Assessment.evaluator_global,
     Assessment.weight_kg,
+    Assessment.height_cm,
 )
 
 
@@ -101,6 +112,17 @@ async def infusions(
     return await _rows(session, scope, Infusion, INFUSION_COLUMNS, patient_id, *where)
 
 
+async def dose_changes(
+    session: AsyncSession,
+    scope: Scope,
+    patient_id: uuid.UUID,
+    regimen_ids: set[uuid.UUID] | None = None,
+) -> Sequence[Row[Any]]:
+    """A patient's live dose changes (of these regimens only, if named)."""
+    where = () if regimen_ids is None else (DoseChange.regimen_id.in_(regimen_ids),)
+    return await _rows(session, scope, DoseChange, DOSE_CHANGE_COLUMNS, patient_id, *where)
+
+
 async def lab_results(
     session: AsyncSession,
     scope: Scope,
@@ -109,15 +131,16 @@ async def lab_results(
     tests: tuple[str, ...],
     recent_tests: tuple[str, ...] = (),
     since: datetime | None = None,
-    until: datetime | None = None,
+    before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
-    """All results of `tests`, plus `recent_tests` collected from `since`; none after `until`."""
+    """All results of `tests`, plus `recent_tests` collected from `since`; only those
+    collected before `before` (the instants of clinical-day windows, `dates.window_bounds`)."""
     wanted: ColumnElement[bool] = LabResult.test.in_(tests)
     if recent_tests and since is not None:
         wanted = or_(
             wanted, and_(LabResult.test.in_(recent_tests), LabResult.collected_at >= since)
         )
-    where = [wanted] if until is None else [wanted, LabResult.collected_at <= until]
+    where = [wanted] if before is None else [wanted, LabResult.collected_at < before]
     return await _rows(session, scope, LabResult, LAB_COLUMNS, patient_id, *where)
 
 
@@ -126,14 +149,17 @@ async def assessments(
     scope: Scope,
     patient_id: uuid.UUID,
     *,
-    with_weight_only: bool = False,
-    until: datetime | None = None,
+    with_body_size_only: bool = False,
+    before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
+    """`with_body_size_only`: the visits that recorded a weight or a height (dose checks)."""
     where: list[ColumnElement[bool]] = (
-        [Assessment.weight_kg.is_not(None)] if with_weight_only else []
+        [or_(Assessment.weight_kg.is_not(None), Assessment.height_cm.is_not(None))]
+        if with_body_size_only
+        else []
     )
-    if until is not None:
-        where.append(Assessment.assessed_at <= until)
+    if before is not None:
+        where.append(Assessment.assessed_at < before)
     return await _rows(session, scope, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
 
 

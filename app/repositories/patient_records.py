@@ -2,13 +2,13 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Infusion, LabResult
+from app.models import Assessment, DoseChange, Infusion, LabResult
 from app.repositories.base import M, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -70,3 +70,43 @@ async def infusion_window(
     )
     row = (await session.execute(stmt)).one()
     return row[0], row[1]
+
+
+def dose_change_filters(regimen_id: uuid.UUID) -> list[ColumnElement[bool]]:
+    return [DoseChange.regimen_id == regimen_id]
+
+
+async def dose_change_on(
+    session: AsyncSession, scope: Scope, regimen_id: uuid.UUID, effective_date: date
+) -> DoseChange | None:
+    """The live dose change of a regimen effective on a date, if any."""
+    stmt = select(DoseChange).where(
+        DoseChange.regimen_id == regimen_id,
+        DoseChange.effective_date == effective_date,
+        DoseChange.entered_in_error.is_(False),
+        *scope.where(DoseChange),
+    )
+    return await session.scalar(stmt)
+
+
+async def has_dose_consequences(session: AsyncSession, scope: Scope, regimen_id: uuid.UUID) -> bool:
+    """Whether a regimen has live infusions or dose changes (its starting dose is then fixed)."""
+    found = []
+    for model in (Infusion, DoseChange):
+        stmt = select(model.id).where(
+            model.regimen_id == regimen_id,
+            model.entered_in_error.is_(False),
+            *scope.where(model),
+        )
+        found.append(await session.scalar(stmt.limit(1)))
+    return any(f is not None for f in found)
+
+
+def assessment_filters(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """Assessments made from `start` (inclusive) to `end` (exclusive)."""
+    filters: list[ColumnElement[bool]] = []
+    if start is not None:
+        filters.append(Assessment.assessed_at >= start)
+    if end is not None:
+        filters.append(Assessment.assessed_at < end)
+    return filters

@@ -56,3 +56,21 @@ async def page_for_record(
         cursor=cursor,
         limit=limit,
     )
+
+
+async def one(
+    session: AsyncSession,
+    scope: Scope,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    version: int,
+) -> dict[str, Any] | None:
+    """The stored state of one version of a record (FHIR vread), None when it has none."""
+    stmt = select(RecordVersion.data).where(
+        RecordVersion.resource_type == resource_type,
+        RecordVersion.resource_id == resource_id,
+        RecordVersion.version == version,
+        *scope.where(RecordVersion),
+    )
+    found: dict[str, Any] | None = await session.scalar(stmt)
+    return found

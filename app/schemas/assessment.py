@@ -11,6 +11,9 @@ from app.schemas.infusion import Weight
 JointCount = Annotated[Integer, Field(ge=0, le=28)]
 Global = Annotated[Number, Field(ge=0, le=100, description="visual analogue scale, mm")]
 PowerDoppler = Literal["positive", "negative"]
+Height = Annotated[
+    Number, Field(gt=0, le=300, description="body height in cm (mg/m2 doses: Mosteller)")
+]
 
 
 class AssessmentFields(InputModel):
@@ -20,6 +23,7 @@ class AssessmentFields(InputModel):
     patient_global: Global | None = None
     evaluator_global: Global | None = None
     weight_kg: Weight | None = None
+    height_cm: Height | None = None
 
 
 class AssessmentCreate(AssessmentFields):
@@ -41,3 +45,4 @@ class AssessmentRead(RecordRead):
     patient_global: float | None
     evaluator_global: float | None
     weight_kg: float | None
+    height_cm: float | None

@@ -1,4 +1,4 @@
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DrugRead(BaseModel):
@@ -13,7 +13,12 @@ class DrugRead(BaseModel):
 
 class LabTestRead(BaseModel):
     key: str
-    loinc: str
+    loinc: str = Field(description="the primary LOINC code")
+    codes: list[str] = Field(description="every accepted LOINC code, the primary first")
+    titer_codes: list[str] = Field(
+        description="codes whose numeric results are titers (unit {titer}), read only "
+        "against their own reference range"
+    )
     name: str
     canonical_unit: str
     units: list[str]

@@ -18,6 +18,11 @@ REGIMEN: dict[str, Any] = {
     "end_date": None,
     "discontinuation_reason": None,
 }
+DOSE_CHANGE: dict[str, Any] = {
+    "effective_date": "2016-03-06",
+    "dose": {"value": 8, "unit": "mg/kg"},
+    "interval_days": 28,
+}
 INFUSION: dict[str, Any] = {
     "administered_at": "2016-02-07T09:30:00+01:00",
     "dose_mg": 496,

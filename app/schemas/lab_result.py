@@ -15,6 +15,8 @@ from app.schemas.common import (
 )
 
 QualitativeValue = Literal["negative", "positive", "borderline"]
+# A censored value ("<0.3"): the true value lies on this side of `value`.
+Comparator = Literal["<", "<=", ">", ">="]
 LabValue = Annotated[Number, Field(ge=0, le=1_000_000)]
 
 
@@ -39,6 +41,9 @@ class LabResultCreate(InputModel):
     test: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     loinc: Annotated[str, Field(min_length=3, max_length=16)] | None = None
     value: LabValue | None = None
+    comparator: Comparator | None = Field(
+        default=None, description="for a censored value: the true value is `comparator value`"
+    )
     unit: Annotated[str, Field(min_length=1, max_length=16, description="UCUM code")] | None = None
     value_text: QualitativeValue | None = None
     reference_range: ReferenceRange | None = None
@@ -53,6 +58,8 @@ class LabResultCreate(InputModel):
             raise ValueError("send exactly one of `value` (numeric) and `value_text` (qualitative)")
         if self.value is not None and self.unit is None:
             raise ValueError("a numeric `value` needs its `unit`")
+        if self.comparator is not None and self.value is None:
+            raise ValueError("a `comparator` qualifies a numeric `value`")
         if self.value_text is not None and (self.unit is not None or self.reference_range):
             raise ValueError("a qualitative result carries no `unit` or `reference_range`")
         return self
@@ -68,6 +75,7 @@ class LabResultRead(RecordRead):
     test: str
     loinc: str
     value: float | None
+    comparator: Comparator | None
     unit: str | None
     value_text: QualitativeValue | None
     reference_range: ReferenceRangeRead | None

@@ -14,8 +14,10 @@ from app.schemas.common import (
     RecordRead,
 )
 
-Route = Literal["iv", "sc", "oral", "im"]
-DoseUnit = Literal["mg", "mg/kg", "mg/day"]
+# Glucocorticoids given intra_articular or topical do not count toward the systemic dose.
+Route = Literal["iv", "sc", "oral", "im", "intra_articular", "topical"]
+# mg/m2: body surface area (Mosteller) from the latest height and weight.
+DoseUnit = Literal["mg", "mg/kg", "mg/m2", "mg/day"]
 DiscontinuationReason = Literal[
     "inefficacy", "intolerance", "adverse_event", "remission", "patient_choice", "access", "other"
 ]
@@ -67,7 +69,9 @@ class RegimenUpdate(InputModel):
     discontinuation_reason: DiscontinuationReason | None = None
 
 
-class RegimenRead(RecordRead):
+class RegimenRecord(RecordRead):
+    """A regimen as stored (what its version history keeps): `dose` is the starting dose."""
+
     patient_id: uuid.UUID
     drug: str
     dose: DoseRead
@@ -82,6 +86,15 @@ class RegimenRead(RecordRead):
     def _from_row(cls, data: Any) -> Any:
         # The table keeps the dose flat (dose_value, dose_unit); the API nests it.
         if hasattr(data, "dose_value"):
-            fields = {name: getattr(data, name) for name in cls.model_fields if name != "dose"}
+            fields = {name: getattr(data, name) for name in _STORED if name != "dose"}
             return {**fields, "dose": {"value": data.dose_value, "unit": data.dose_unit}}
         return data
+
+
+_STORED = tuple(RegimenRecord.model_fields)
+
+
+class RegimenRead(RegimenRecord):
+    current_dose: DoseRead | None = Field(
+        description="the dose in force today, dose changes included; null once ended"
+    )

@@ -30,10 +30,37 @@ class FlagRead(ReadModel):
     evidence: dict[str, Any]
 
 
+class CaveatRead(ReadModel):
+    code: Literal["acute_phase_suppressed"]
+    drug: str = Field(description="the drug that lowers the acute-phase reactants")
+    criteria: list[str] = Field(description="the criteria whose values it lowers")
+
+
 class RemissionRead(FlagRead):
     since: date | None
     duration_days: int | None
     sustained: bool
+    caveats: list[CaveatRead] = Field(
+        description="reasons to read the result with care (an IL-6R or JAK inhibitor lowers "
+        "ESR and CRP directly); the status still follows the six criteria"
+    )
+
+
+class RemissionDefinitionRead(ReadModel):
+    status: FlagStatus
+    value: float | None = Field(description="the score (SDAI, CDAI); null for Boolean")
+    criteria: list[CriterionRead]
+    assessment_id: str | None
+    source_ids: list[str] = Field(description="the assessment and, when used, the CRP")
+
+
+class RemissionDefinitionsRead(ReadModel):
+    """Published remission definitions side by side (reported, not stored as flags)."""
+
+    boolean_2011: RemissionDefinitionRead
+    boolean_2022: RemissionDefinitionRead
+    sdai: RemissionDefinitionRead
+    cdai: RemissionDefinitionRead
 
 
 class ScoreRead(ReadModel):
@@ -60,6 +87,9 @@ class SafetyAlertRead(ReadModel):
     source_id: str
     observed_at: datetime
     message: str
+    comparator: str | None = Field(
+        default=None, description="a censored result: `value` is its bound"
+    )
 
 
 class StatusRead(ReadModel):
@@ -72,6 +102,7 @@ class StatusRead(ReadModel):
     remission: RemissionRead
     disease_activity: DiseaseActivityRead
     safety_alerts: list[SafetyAlertRead]
+    remission_definitions: RemissionDefinitionsRead
 
 
 class FlagChangeRead(BaseModel):

@@ -1,12 +1,19 @@
-"""Database rows -> the rules' frozen inputs (the only place the two meet)."""
+"""Database rows -> the rules' frozen inputs (the only place the two meet).
+
+Numbers reach the rules as they were sent: a lab value and its reference limit travel in
+the unit of the result and are converted together by `rules.to_canonical` (exact decimal
+factors), so a value at its own limit stays exactly at it. Windows are clinical-time-zone
+days at both ends (`rules.window_bounds`), in the queries as in the rules.
+"""
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import catalog, rules
@@ -29,12 +36,37 @@ def drug_facts(code: str) -> rules.DrugFacts:
 
 @cache
 def _factor(test: str, unit: str) -> float | None:
+    if unit == catalog.TITER_UNIT:
+        return 1  # a titer is read against its own range, never converted
     return catalog.lab_tests()[test].factor(unit)
 
 
-def regimen(row: Row[Any]) -> rules.Regimen:
-    return rules.Regimen(
+def dose_change(row: Any) -> rules.DoseChange:
+    return rules.DoseChange(
         id=str(row.id),
+        effective_date=row.effective_date,
+        dose_value=row.dose_value,
+        dose_unit=row.dose_unit,
+        interval_days=row.interval_days,
+    )
+
+
+DoseChanges = dict[str, tuple[rules.DoseChange, ...]]
+
+
+def by_regimen(rows: Iterable[Any]) -> DoseChanges:
+    """Dose changes grouped by the id (text) of their regimen."""
+    grouped: dict[str, list[rules.DoseChange]] = defaultdict(list)
+    for row in rows:
+        grouped[str(row.regimen_id)].append(dose_change(row))
+    return {key: tuple(changes) for key, changes in grouped.items()}
+
+
+def regimen(row: Any, changes: DoseChanges | None = None) -> rules.Regimen:
+    """From a column row or a Regimen entity, with its dose changes (from `by_regimen`)."""
+    record_id = str(row.id)
+    return rules.Regimen(
+        id=record_id,
         drug=drug_facts(row.drug),
         dose_value=row.dose_value,
         dose_unit=row.dose_unit,
@@ -43,6 +75,7 @@ def regimen(row: Row[Any]) -> rules.Regimen:
         start_date=row.start_date,
         end_date=row.end_date,
         discontinuation_reason=row.discontinuation_reason,
+        dose_changes=(changes or {}).get(record_id, ()),
     )
 
 
@@ -58,25 +91,51 @@ def infusion(row: Any) -> rules.Infusion:
     )
 
 
+def _canonical(test: str, unit: str | None, number: float | None) -> Decimal | float | None:
+    if number is None or unit is None:
+        return None
+    factor = _factor(test, unit)
+    if factor is None:
+        return None
+    # In the canonical unit already: the rules read the float as the decimal sent.
+    return number if factor == 1 else rules.to_canonical(number, factor)
+
+
 # The two converters below run once per row on the status path (a thousand rows for a long
 # history): they unpack the row positionally, which is several times cheaper than by name.
 def lab_result(row: Sequence[Any], seq: int) -> rules.LabResult:
-    record_id, test, collected_at, value, canonical_unit, text, unit, high = row
-    if high is not None and unit is not None:
-        # The lab's range travels in the unit it was sent in; the rules compare canonically.
-        factor = _factor(test, unit)
-        high = None if factor is None else high * factor
-    return rules.LabResult(record_id, test, collected_at, value, canonical_unit, text, high, seq)
-
-
-def assessment(row: Sequence[Any], seq: int) -> rules.Assessment:
-    record_id, at, tender, swollen, doppler, patient_global, evaluator_global, weight = row
-    return rules.Assessment(
-        record_id, at, tender, swollen, doppler, patient_global, evaluator_global, weight, seq
+    record_id, test, collected_at, value, unit, canonical_unit, text, high, comparator = row
+    return rules.LabResult(
+        record_id,
+        test,
+        collected_at,
+        _canonical(test, unit, value),
+        canonical_unit,
+        text,
+        _canonical(test, unit, high),
+        seq,
+        False,
+        comparator,
     )
 
 
-def assessments(rows: Sequence[Row[Any]]) -> tuple[rules.Assessment, ...]:
+def assessment(row: Sequence[Any], seq: int) -> rules.Assessment:
+    record_id, at, tender, swollen, doppler, patient_global, evaluator_global, weight, height = row
+    return rules.Assessment(
+        record_id,
+        at,
+        tender,
+        swollen,
+        doppler,
+        patient_global,
+        evaluator_global,
+        weight,
+        seq,
+        height_cm=height,
+    )
+
+
+def assessments(rows: Sequence[Any]) -> tuple[rules.Assessment, ...]:
     return tuple(assessment(r, seq) for seq, r in enumerate(rows))
 
 
@@ -84,8 +143,6 @@ def assessments(rows: Sequence[Row[Any]]) -> tuple[rules.Assessment, ...]:
 # of remission can be years long), the safety tests only in their recent window.
 HISTORY_TESTS = ("esr", "crp", "anti_dsdna")
 SAFETY_TESTS = ("neutrophils", "platelets", "alt", "ast")
-# Timestamps are compared in UTC; a day either side covers any clinical time zone.
-MARGIN = timedelta(days=1)
 
 
 async def load(
@@ -95,25 +152,28 @@ async def load(
     as_of: date,
     settings: rules.RuleSettings,
 ) -> rules.PatientRecords:
-    """The live records the status rules read as of `as_of`: three column-only queries,
-    nothing re-queried per evaluation date, nothing collected after `as_of`."""
+    """The live records the status rules read as of `as_of`: column-only queries, nothing
+    re-queried per evaluation date, nothing collected after `as_of` (clinical days)."""
     patient_id: uuid.UUID = patient.id
-    until = datetime.combine(as_of, time.max, UTC) + MARGIN
-    recent = until - timedelta(days=settings.safety_window_days) - 2 * MARGIN
+    zone = settings.clinical_timezone
+    first_safety_day = as_of - timedelta(days=settings.safety_window_days)
+    since, before = rules.window_bounds(first_safety_day, as_of, zone)
     labs = await clinical.lab_results(
         session,
         scope,
         patient_id,
         tests=HISTORY_TESTS,
         recent_tests=SAFETY_TESTS,
-        since=recent,
-        until=until,
+        since=since,
+        before=before,
     )
+    changes = by_regimen(await clinical.dose_changes(session, scope, patient_id))
+    regimen_rows = await clinical.regimens(session, scope, patient_id)
     return rules.PatientRecords(
         patient=rules.Patient(sex=patient.sex, birth_date=patient.birth_date),
-        regimens=tuple(regimen(r) for r in await clinical.regimens(session, scope, patient_id)),
+        regimens=tuple(regimen(r, changes) for r in regimen_rows),
         lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs)),
         assessments=assessments(
-            await clinical.assessments(session, scope, patient_id, until=until)
+            await clinical.assessments(session, scope, patient_id, before=before)
         ),
     )

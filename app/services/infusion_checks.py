@@ -18,18 +18,22 @@ async def present(uow: UnitOfWork, rows: Sequence[Infusion]) -> list[InfusionRea
         return []
     patient_id: uuid.UUID = rows[0].patient_id
     session, scope, settings = uow.session, uow.scope, uow.settings.rules
+    regimen_ids = {row.regimen_id for row in rows}
+    changes = clinical_inputs.by_regimen(
+        await clinical.dose_changes(session, scope, patient_id, regimen_ids)
+    )
     regimens = {
-        r.id: clinical_inputs.regimen(r)
-        for r in await clinical.regimen_rows(session, scope, {row.regimen_id for row in rows})
+        r.id: clinical_inputs.regimen(r, changes)
+        for r in await clinical.regimen_rows(session, scope, regimen_ids)
     }
     by_regimen: dict[str, list[rules.Infusion]] = defaultdict(list)
     for r in await clinical.infusions(session, scope, patient_id):
         by_regimen[str(r.regimen_id)].append(clinical_inputs.infusion(r))
-    weights = clinical_inputs.assessments(
-        await clinical.assessments(session, scope, patient_id, with_weight_only=True)
+    body_sizes = clinical_inputs.assessments(
+        await clinical.assessments(session, scope, patient_id, with_body_size_only=True)
     )
     return [
-        _with_checks(row, regimens[str(row.regimen_id)], by_regimen, weights, settings)
+        _with_checks(row, regimens[str(row.regimen_id)], by_regimen, body_sizes, settings)
         for row in rows
     ]
 
@@ -38,15 +42,14 @@ def _with_checks(
     row: Infusion,
     regimen: rules.Regimen,
     by_regimen: dict[str, list[rules.Infusion]],
-    weights: tuple[rules.Assessment, ...],
+    body_sizes: tuple[rules.Assessment, ...],
     settings: rules.RuleSettings,
 ) -> InfusionRead:
     record = InfusionRecord.model_validate(row)
     given = clinical_inputs.infusion(row)
-    dose = rules.check_dose(regimen, given, weights, settings)
-    interval = rules.check_interval(
-        given, by_regimen.get(regimen.id, ()), regimen.interval_days, settings
-    )
+    # Both checks read the dose and interval in force on the infusion's day.
+    dose = rules.check_dose(regimen, given, body_sizes, settings)
+    interval = rules.check_interval(given, by_regimen.get(regimen.id, ()), regimen, settings)
     return InfusionRead(
         **record.model_dump(),
         dose_check={

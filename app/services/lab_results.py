@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app import catalog
+from app import catalog, rules
 from app.errors import Conflict, Unprocessable
 from app.models import LabResult
 from app.repositories import patient_records as repo
@@ -29,7 +29,7 @@ def resolve_test(
             loc=(where, "test"),
         )
     if loinc is not None and by_loinc is None:
-        known = ", ".join(t.loinc for t in catalog.lab_tests().values())
+        known = ", ".join(catalog.lab_tests_by_loinc())
         raise Unprocessable(
             f"this LOINC code is not in the catalogue; accepted: {known}", loc=("body", "loinc")
         )
@@ -40,7 +40,11 @@ def resolve_test(
     return found
 
 
-def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | None, str | None]:
+def _canonical(
+    test: catalog.LabTest, code: str, body: LabResultCreate
+) -> tuple[float | None, str | None]:
+    """The value in the test's canonical unit, converted exactly (`rules.to_canonical`: the
+    decimal sent x the catalogue factor), stored as the double nearest to that decimal."""
     if body.value_text is not None:
         if not test.qualitative:
             raise Unprocessable(
@@ -51,6 +55,8 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     # The schema's shape rule guarantees both for a numeric result.
     assert body.value is not None
     assert body.unit is not None
+    if test.is_titer(code):
+        return _titer(code, body.value, body.unit)
     factor = test.factor(body.unit)
     if factor is None:
         raise Unprocessable(
@@ -58,19 +64,32 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
             loc=("body", "unit"),
             accepted_units=list(test.units),
         )
-    return round(body.value * factor, 10), test.canonical_unit
+    return float(rules.to_canonical(body.value, factor)), test.canonical_unit
+
+
+def _titer(code: str, value: float, unit: str) -> tuple[float, str]:
+    """A titer (1:N sent as N) is never converted: it is read against its own range."""
+    if unit != catalog.TITER_UNIT:
+        raise Unprocessable(
+            f"LOINC {code} is a titer: its unit is {catalog.TITER_UNIT}",
+            loc=("body", "unit"),
+            accepted_units=[catalog.TITER_UNIT],
+        )
+    return value, catalog.TITER_UNIT
 
 
 def _columns(body: LabResultCreate) -> tuple[dict[str, Any], dict[str, Any]]:
     """The columns a body sets: those as sent (what an identical re-send must match), and
     the canonical value and unit derived from them."""
     test = resolve_test(key=body.test, loinc=body.loinc)
-    canonical_value, canonical_unit = _canonical(test, body)
+    code = body.loinc or test.loinc  # an alias code is kept as sent
+    canonical_value, canonical_unit = _canonical(test, code, body)
     rng = body.reference_range
     sent = {
         "test": test.key,
-        "loinc": test.loinc,
+        "loinc": code,
         "value": body.value,
+        "comparator": body.comparator,
         "unit": body.unit,
         "value_text": body.value_text,
         "reference_low": rng.low if rng else None,

@@ -2,10 +2,10 @@ import uuid
 from datetime import date
 
 from app import catalog
-from app.errors import Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import Regimen
 from app.repositories import patient_records as repo
-from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRead, RegimenUpdate
+from app.schemas.regimen import RegimenCreate, RegimenFields, RegimenRecord, RegimenUpdate
 from app.services import records
 from app.services.records import Saved
 from app.services.resources import PATIENT, REGIMEN
@@ -50,8 +50,11 @@ async def update(
     uow: UnitOfWork, regimen_id: uuid.UUID, body: RegimenUpdate, *, if_match: int | None
 ) -> Regimen:
     row = await records.target(uow, REGIMEN, regimen_id, live=True, lock=True)
-    checked = merged(RegimenFields, RegimenRead.model_validate(row), body)
+    checked = merged(RegimenFields, RegimenRecord.model_validate(row), body)
     await _keep_infusions_inside(uow, row, checked.start_date, checked.end_date)
+    dose = (checked.dose.value, checked.dose.unit, checked.interval_days)
+    if dose != (row.dose_value, row.dose_unit, row.interval_days):
+        await _keep_starting_dose(uow, row)
     changes = {
         "dose_value": checked.dose.value,
         "dose_unit": checked.dose.unit,
@@ -76,4 +79,17 @@ async def _keep_infusions_inside(
     if last is not None and end is not None and last.astimezone(zone).date() > end:
         raise Unprocessable(
             "end_date would leave recorded infusions after the regimen", loc=("body", "end_date")
+        )
+
+
+async def _keep_starting_dose(uow: UnitOfWork, row: Regimen) -> None:
+    """Editing the starting dose would rewrite the past (earlier infusions' checks, a taper's
+    history): once the regimen has consequences, doses change by dated dose changes."""
+    started = row.start_date < uow.settings.today()
+    if started or await repo.has_dose_consequences(uow.session, uow.scope, row.id):
+        raise Conflict(
+            "the starting dose and interval of a regimen that has started, or has infusions "
+            "or dose changes, are fixed: record a dose change (POST "
+            "/v1/regimens/{id}/dose-changes; one effective on the start date corrects the "
+            "starting dose), or enter the regimen in error and record it again"
         )

@@ -8,15 +8,16 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from app.models import Assessment, Infusion, LabResult, Patient, Regimen
+from app.models import Assessment, DoseChange, Infusion, LabResult, Patient, Regimen
 from app.models.base import Record
 from app.schemas.assessment import AssessmentRead
 from app.schemas.common import RecordReceipt
+from app.schemas.dose_change import DoseChangeRead
 from app.schemas.infusion import InfusionRead, InfusionReceipt, InfusionRecord
 from app.schemas.lab_result import LabResultRead
 from app.schemas.patient import PatientRead
-from app.schemas.regimen import RegimenRead
-from app.services import infusion_checks
+from app.schemas.regimen import RegimenRead, RegimenRecord
+from app.services import current_doses, infusion_checks
 from app.services.uow import UnitOfWork
 
 M = TypeVar("M", bound=Record)
@@ -41,7 +42,15 @@ class Resource(Generic[M]):
 
 
 PATIENT = Resource("patient", "patients", Patient, PatientRead, Patient.created_at, unique=("mrn",))
-REGIMEN = Resource("regimen", "regimens", Regimen, RegimenRead, Regimen.start_date)
+REGIMEN = Resource(
+    "regimen",
+    "regimens",
+    Regimen,
+    RegimenRead,
+    Regimen.start_date,
+    stored=RegimenRecord,
+    presenter=current_doses.present,
+)
 INFUSION = Resource(
     "infusion",
     "infusions",
@@ -64,8 +73,17 @@ LAB_RESULT = Resource(
 ASSESSMENT = Resource(
     "assessment", "assessments", Assessment, AssessmentRead, Assessment.assessed_at
 )
+DOSE_CHANGE = Resource(
+    "dose_change",
+    "dose-changes",
+    DoseChange,
+    DoseChangeRead,
+    DoseChange.effective_date,
+    # One live change per regimen and date (a partial unique index): inserted at once.
+    unique=("effective_date",),
+)
 _BY_MODEL: dict[type[Record], Resource[Any]] = {
-    kind.model: kind for kind in (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT)
+    kind.model: kind for kind in (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT, DOSE_CHANGE)
 }
 
 

@@ -3,7 +3,7 @@ races, versions, and database contention answered 503 (never 500)."""
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -165,7 +165,9 @@ async def test_concurrent_patches_of_different_fields_both_survive(
     client: httpx.AsyncClient,
 ) -> None:
     patient = await f.patient(client)
-    regimen = await f.regimen(client, patient["id"])
+    # Planned, not started: its starting dose and interval may still be edited.
+    start = (date.today() + timedelta(days=30)).isoformat()
+    regimen = await f.regimen(client, patient["id"], start_date=start)
     path = f"/v1/regimens/{regimen['id']}"
     answers = await asyncio.gather(
         client.patch(path, json={"interval_days": 21}),

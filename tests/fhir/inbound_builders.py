@@ -161,3 +161,16 @@ def stored_patient(inbound: Inbound) -> Json:
         "diagnoses": [],
         **body,
     }
+
+
+def transaction_entry(resource: Json, full_url: str, url: str, **request: str) -> Json:
+    """One POST of a transaction Bundle (`request`: e.g. ifNoneExist)."""
+    return {
+        "fullUrl": full_url,
+        "resource": resource,
+        "request": {"method": "POST", "url": url, **request},
+    }
+
+
+def transaction(*entries: Json) -> Json:
+    return {"resourceType": "Bundle", "type": "transaction", "entry": list(entries)}

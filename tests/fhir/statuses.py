@@ -127,9 +127,20 @@ def status(remission: str = "insufficient_data") -> Json:
             "since": "2016-05-10" if met else None,
             "duration_days": 36 if met else None,
             "sustained": False,
+            "caveats": [],
         },
         "disease_activity": {"assessment_id": None, "assessed_at": None, "scores": []},
         "safety_alerts": [],
+        "remission_definitions": {
+            name: {
+                "status": "insufficient_data",
+                "value": None,
+                "criteria": [],
+                "assessment_id": None,
+                "source_ids": [],
+            }
+            for name in ("boolean_2011", "boolean_2022", "sdai", "cdai")
+        },
     }
 
 

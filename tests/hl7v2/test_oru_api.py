@@ -238,9 +238,6 @@ async def test_scopes_and_organizations(database_url: str, hl7_settings: Setting
         await app.state.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lab results accept `comparator` with the rules2 branch (issue 11)"
-)
 async def test_an_sn_value_with_a_comparator_is_stored_with_it(
     clinic: httpx.AsyncClient, engine: httpx.AsyncClient
 ) -> None:

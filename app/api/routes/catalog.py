@@ -19,11 +19,14 @@ async def list_drugs(_: AnyCaller) -> list[DrugRead]:
     "/lab-tests", response_model=list[LabTestRead], operation_id="listLabTests", responses=_NO_422
 )
 async def list_lab_tests(_: AnyCaller) -> list[LabTestRead]:
-    """The lab tests results may name, with their canonical and accepted units."""
+    """The lab tests results may name, with every accepted LOINC code and their canonical
+    and accepted units."""
     return [
         LabTestRead(
             key=t.key,
             loinc=t.loinc,
+            codes=list(t.codes),
+            titer_codes=list(t.titer_codes),
             name=t.name,
             canonical_unit=t.canonical_unit,
             units=list(t.units),
