@@ -1,4 +1,4 @@
-"""Command line: serve, migrate, token, reevaluate, worker, deliver, openapi, dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, worker, deliver, mllp, openapi, dev-secret."""
 
 import argparse
 import asyncio
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--batch-size", type=int, default=50, help="patients per transaction")
     sub.add_parser("worker", help="run every background loop (webhook deliveries)")
     sub.add_parser("deliver", help="run the webhook delivery loop alone")
+    sub.add_parser(
+        "mllp", help="receive HL7 v2 ORU^R01 over MLLP (TR_MLLP_HOST, TR_MLLP_PORT, TR_MLLP_ORGS)"
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())
@@ -59,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi()
     if args.command == "reevaluate":
         return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
+    if args.command == "mllp":
+        return asyncio.run(_mllp(Settings()))
     if args.command in ("worker", "deliver"):
         from app import workers
 
@@ -86,6 +91,41 @@ async def _reevaluate(settings: Settings, as_of: date | None, batch_size: int) -
     finally:
         await database.dispose()
     print(f"{done} patients re-evaluated as of {day}; {purged} expired idempotency keys purged")
+    return 0
+
+
+async def _mllp(settings: Settings) -> int:
+    """Serve MLLP until SIGTERM or SIGINT: each message goes through the same use case as
+    `POST /hl7v2/oru`, as the caller TR_MLLP_SUB (labs:write in TR_MLLP_ORGS)."""
+    from app.db import Database
+    from app.hl7v2.mllp import current_peer, serve_mllp
+    from app.logs import configure
+    from app.services import hl7v2
+    from app.webhooks import Stopper
+
+    try:
+        caller = hl7v2.mllp_caller(settings)
+    except ValueError as exc:
+        print(f"refusing to listen: {exc}", file=sys.stderr)
+        return 2
+    configure(settings.log_level)
+    database = Database.open(settings)
+
+    async def handle(text: str) -> str:
+        return await hl7v2.receive_message(database, caller, settings, text, client=current_peer())
+
+    stopper = Stopper()
+    stopper.install()
+    server = await serve_mllp(handle, settings.mllp_host, settings.mllp_port)
+    host, port = server.sockets[0].getsockname()[:2]
+    print(f"MLLP listening on {host}:{port}", file=sys.stderr, flush=True)
+    try:
+        while not await stopper.sleep(3600):
+            pass
+    finally:
+        server.close()
+        await server.wait_closed()
+        await database.dispose()
     return 0
 
 

@@ -127,6 +127,32 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         None, ge=1, le=65535, description="the worker serves Prometheus /metrics on this port"
     )
+    # HL7 v2 lab results (POST /hl7v2/oru and the MLLP listener); see interop.md.
+    hl7_code_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="senders' local OBX-3 codes -> catalogue test key or LOINC (JSON object)",
+    )
+    hl7_text_map: dict[str, str] | None = Field(
+        None,
+        description="OBX-5 texts -> negative/positive/borderline (JSON object); "
+        "unset: NEG/NEGATIVE/NOT DETECTED and POS/POSITIVE/DETECTED",
+    )
+    hl7_timezone: str | None = Field(
+        None, description="zone of HL7 timestamps sent without an offset; unset: the clinical one"
+    )
+    hl7_mrn_authority: str | None = Field(
+        None, description="PID-3 assigning authority (CX-4) whose identifier is the MRN"
+    )
+    mllp_host: str = Field("127.0.0.1", description="`python -m app mllp` listens here")
+    mllp_port: int = Field(2575, ge=0, le=65535, description="`python -m app mllp` port")
+    mllp_sub: str = Field(
+        "mllp", min_length=1, description="the MLLP senders' identity in the audit trail"
+    )
+    mllp_orgs: list[str] | None = Field(
+        None,
+        description="organizations the MLLP listener stores into (JSON list; '*' all); "
+        "required when tenancy is on",
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> "Settings":

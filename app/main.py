@@ -25,6 +25,7 @@ from app.api.routes import (
     fhir,
     fhir_outcomes,
     fhir_writes,
+    hl7v2,
     infusions,
     lab_results,
     ops,
@@ -36,6 +37,7 @@ from app.api.routes import (
 from app.config import Settings
 from app.db import Database
 from app.security import TokenVerifier
+from app.services import hl7v2 as hl7v2_service
 from app.services.health import schema_head
 
 DESCRIPTION = """Treatment records of rheumatology patients (patients, regimens, infusions,
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         refuse_weak(settings)
+        hl7v2_service.options(settings)  # a wrong TR_HL7_* setting stops the start-up
         logs.configure(settings.log_level)  # serving only: tests keep pytest's handlers
         # Start-up objects (routes, schemas, catalogues) never die: keep the collector off
         # them, and let young garbage pile up longer between collections (fewer pauses).
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog,
         audit,
         subscriptions,
+        hl7v2,
         ops,
         fhir,
         fhir_writes,

@@ -2,17 +2,26 @@
 same handler as `POST /hl7v2/oru` behind them (text in, ACK out)."""
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
 from hl7.mllp import HL7StreamReader, HL7StreamWriter, InvalidBlockError, start_hl7_server
 
 from app.hl7v2.ack import undecodable_ack
+from app.hl7v2.charset import declared_encoding
 
 Handler = Callable[[str], Awaitable[str]]
 # Larger than asyncio's 64 KiB default: results may carry long reports.
 DEFAULT_LIMIT = 1024 * 1024
 logger = logging.getLogger(__name__)
+# The sending peer's IP address, for the handler of the connection's messages (its audit).
+_peer: contextvars.ContextVar[str | None] = contextvars.ContextVar("mllp_peer", default=None)
+
+
+def current_peer() -> str | None:
+    """The IP address of the peer whose message the handler is answering."""
+    return _peer.get()
 
 
 async def serve_mllp(
@@ -20,19 +29,22 @@ async def serve_mllp(
     host: str,
     port: int,
     *,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> asyncio.Server:
     """Listen for MLLP blocks (0x0b ... 0x1c 0x0d); each is one message for `handler`, whose
     ACK goes back in a block. One message at a time per connection, as MLLP senders expect.
-    A block that is not valid `encoding` is answered with an AR; a stream that is not MLLP
-    or exceeds `limit` is closed (its framing can no longer be trusted)."""
+    A block is read, and its ACK written, in `encoding`: by default the character set its
+    MSH-18 declares (UTF-8 when it declares none). A block that is not valid text in it is
+    answered with an AR; a stream that is not MLLP or exceeds `limit` is closed (its
+    framing can no longer be trusted)."""
 
     async def connected(reader: HL7StreamReader, writer: HL7StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        _peer.set(str(peer[0]) if isinstance(peer, tuple) and peer else None)  # this task's
         try:
             while (block := await _next_block(reader)) is not None:
-                ack = await _answer(block, handler, encoding)
-                writer.writeblock(ack.encode(encoding))
+                writer.writeblock(await _answer(block, handler, encoding))
                 await writer.drain()
         except Exception as exc:
             # The sender gets no ACK and sends again, as after any lost connection; the
@@ -56,9 +68,11 @@ async def _next_block(reader: HL7StreamReader) -> bytes | None:
     return block
 
 
-async def _answer(block: bytes, handler: Handler, encoding: str) -> str:
+async def _answer(block: bytes, handler: Handler, encoding: str | None) -> bytes:
+    encoding = encoding or declared_encoding(block)
     try:
         text = block.decode(encoding)
     except UnicodeDecodeError:
-        return undecodable_ack(encoding)
-    return await handler(text)
+        return undecodable_ack(encoding).encode(encoding)
+    # The ACK echoes the sender's MSH, which is text in this set: it encodes back.
+    return (await handler(text)).encode(encoding, errors="replace")

@@ -1,11 +1,12 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from app import catalog, rules
-from app.errors import Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.models import LabResult
 from app.repositories import patient_records as repo
 from app.schemas.common import PageRequest
@@ -77,14 +78,14 @@ def _titer(code: str, value: float, unit: str) -> tuple[float, str]:
     return value, catalog.TITER_UNIT
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
-    await records.target(uow, PATIENT, patient_id, live=True)
-    uow.audit.about(LAB_RESULT.name)
+def _columns(body: LabResultCreate) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns a body sets: those as sent (what an identical re-send must match), and
+    the canonical value and unit derived from them."""
     test = resolve_test(key=body.test, loinc=body.loinc)
     code = body.loinc or test.loinc  # an alias code is kept as sent
     canonical_value, canonical_unit = _canonical(test, code, body)
     rng = body.reference_range
-    fields = {
+    sent = {
         "test": test.key,
         "loinc": code,
         "value": body.value,
@@ -96,13 +97,45 @@ async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) 
         "collected_at": body.collected_at,
         "external_id": body.external_id,
     }
-    row = LabResult(
-        patient_id=patient_id,
-        canonical_value=canonical_value,
-        canonical_unit=canonical_unit,
-        **fields,
+    return sent, {"canonical_value": canonical_value, "canonical_unit": canonical_unit}
+
+
+async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
+    await records.target(uow, PATIENT, patient_id, live=True)
+    uow.audit.about(LAB_RESULT.name)
+    sent, derived = _columns(body)
+    row = LabResult(patient_id=patient_id, **derived, **sent)
+    return await records.create_natural(uow, row, sent)
+
+
+async def correct(
+    uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate
+) -> Saved[LabResult]:
+    """A corrected result (HL7 OBX-11 `C`, FHIR `corrected`): the new content of the record
+    with the body's `external_id`, as a new version (its history keeps the earlier value);
+    stored as new when no such record exists. `created`: this request wrote something (a new
+    record or a new version); a re-sent correction writes nothing."""
+    assert body.external_id is not None  # a correction names the record it corrects
+    await records.target(uow, PATIENT, patient_id, live=True)
+    await uow.lock_patient(patient_id)
+    uow.audit.about(LAB_RESULT.name)
+    existing = await repo.by_external_id(
+        uow.session, uow.scope, LabResult, patient_id, body.external_id
     )
-    return await records.create_natural(uow, row, fields)
+    if existing is None:
+        return await create(uow, patient_id, body)
+    uow.audit.touch(LAB_RESULT.name, existing.id, patient_id)
+    if existing.entered_in_error:
+        raise Conflict(
+            "a record with this external_id was entered in error; send a new external_id",
+            existing_id=str(existing.id),
+        )
+    sent, derived = _columns(body)
+    wanted = {**sent, **derived}
+    changes = {name: value for name, value in wanted.items() if getattr(existing, name) != value}
+    if changes:
+        await records.change(uow, existing, changes, if_match=None)
+    return Saved(existing, created=bool(changes))
 
 
 async def page(

@@ -8,7 +8,7 @@ import pytest
 from hl7.mllp import open_hl7_connection
 
 from app.hl7v2 import Unparseable, parse_oru, reject_ack, result_ack
-from app.hl7v2.mllp import serve_mllp
+from app.hl7v2.mllp import current_peer, serve_mllp
 from tests.hl7v2.messages import GESTLAB, SYNLAB, er7, options
 
 pytestmark = pytest.mark.anyio
@@ -75,17 +75,30 @@ async def test_garbage_in_a_block_gets_an_ar(listen: Listen) -> None:
     assert msa(ack) == ["AR", ""]
 
 
-async def test_a_block_that_is_not_utf8_gets_an_ar(listen: Listen) -> None:
+async def test_a_block_in_the_set_its_msh18_declares_is_read_and_answered_in_it(
+    listen: Listen,
+) -> None:
     reader, writer = await open_hl7_connection("127.0.0.1", await listen(stand_in))
 
-    writer.writeblock(er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))
+    writer.writeblock(er7(GESTLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))  # 8859/1
+    await writer.drain()
+    ack = await reader.readblock()
+    writer.close()
+
+    assert msa(ack) == ["AA", "GL20160115000123"]
+
+
+async def test_a_block_that_is_not_the_utf8_it_declares_gets_an_ar(listen: Listen) -> None:
+    reader, writer = await open_hl7_connection("127.0.0.1", await listen(stand_in))
+
+    writer.writeblock(er7(SYNLAB).replace("MARIA", "MAR\u00cdA").encode("latin-1"))
     await writer.drain()
     ack = hl7.parse((await reader.readblock()).decode())
     writer.close()
 
     assert str(ack.extract_field("MSA", 1, 1)) == "AR"
     assert str(ack.extract_field("ERR", 1, 3)) == "102"
-    assert str(ack.extract_field("ERR", 1, 8)) == "the message is not utf-8"
+    assert str(ack.extract_field("ERR", 1, 8)) == "the message is not UTF-8"
 
 
 @pytest.mark.parametrize(
@@ -118,3 +131,20 @@ async def test_a_failing_handler_closes_the_connection_and_logs_no_content(
 
     assert "RuntimeError" in caplog.text
     assert "GESTLAB" not in caplog.text
+
+
+async def test_the_handler_knows_the_peer_it_answers(listen: Listen) -> None:
+    peers: list[str | None] = []
+
+    async def noting_the_peer(text: str) -> str:
+        peers.append(current_peer())
+        return await stand_in(text)
+
+    reader, writer = await open_hl7_connection("127.0.0.1", await listen(noting_the_peer))
+    writer.writeblock(er7(GESTLAB).encode())
+    await writer.drain()
+    await reader.readblock()
+    writer.close()
+
+    assert peers == ["127.0.0.1"]
+    assert current_peer() is None  # the connection's own, not the listener's
