@@ -60,7 +60,13 @@ def _canonical(test: catalog.LabTest, body: LabResultCreate) -> tuple[float | No
     return round(body.value * factor, 10), test.canonical_unit
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
+async def create(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    body: LabResultCreate,
+    *,
+    record_id: uuid.UUID | None = None,
+) -> Saved[LabResult]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(LAB_RESULT.name)
     test = resolve_test(key=body.test, loinc=body.loinc)
@@ -78,6 +84,7 @@ async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) 
         "external_id": body.external_id,
     }
     row = LabResult(
+        id=record_id,
         patient_id=patient_id,
         canonical_value=canonical_value,
         canonical_unit=canonical_unit,

@@ -41,7 +41,9 @@ class Resource(Generic[M]):
 
 
 PATIENT = Resource("patient", "patients", Patient, PatientRead, Patient.created_at, unique=("mrn",))
-REGIMEN = Resource("regimen", "regimens", Regimen, RegimenRead, Regimen.start_date)
+REGIMEN = Resource(
+    "regimen", "regimens", Regimen, RegimenRead, Regimen.start_date, unique=("external_id",)
+)
 INFUSION = Resource(
     "infusion",
     "infusions",
@@ -62,7 +64,12 @@ LAB_RESULT = Resource(
     unique=("external_id",),
 )
 ASSESSMENT = Resource(
-    "assessment", "assessments", Assessment, AssessmentRead, Assessment.assessed_at
+    "assessment",
+    "assessments",
+    Assessment,
+    AssessmentRead,
+    Assessment.assessed_at,
+    unique=("external_id",),
 )
 _BY_MODEL: dict[type[Record], Resource[Any]] = {
     kind.model: kind for kind in (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT)
