@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="larger request bodies are refused with 413"
     )
+    import_batch_lines: int = Field(
+        500, ge=1, le=10_000, description="POST /v1/import commits this many lines at a time"
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (JSON list); empty: CORS off",

@@ -20,6 +20,7 @@ from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import (
     assessments,
     audit,
+    bulk,
     catalog,
     infusions,
     lab_results,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog,
         audit,
         subscriptions,
+        bulk,
         ops,
     ):
         app.include_router(module.router)
@@ -120,7 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # POST /v1/import streams: it limits each of its lines instead of the whole body.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, streamed=(bulk.IMPORT_PATH,))
     app.add_middleware(RequestContext)
     if settings.trusted_proxies:
         # Outermost: X-Forwarded-For is believed only from these peers (none by default).

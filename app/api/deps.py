@@ -118,6 +118,11 @@ def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[Unit
     return open_uow
 
 
+def origin_of(request: Request) -> Origin:
+    """The request as its audit events name it (for work that opens its own units of work)."""
+    return _origin(request)
+
+
 def _origin(request: Request) -> Origin:
     return Origin(
         method=request.method,

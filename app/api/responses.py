@@ -24,6 +24,7 @@ _PROBLEM_DOC = {
     404: "No such record",
     409: "Conflicts with a stored record (duplicate natural key or concurrent change)",
     412: "If-Match names a stale version",
+    415: "The body is not of a media type this operation takes",
     422: "Invalid input; `errors` names each field",
     503: "Database busy or unreachable; retry after Retry-After seconds",
 }

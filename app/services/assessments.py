@@ -19,7 +19,9 @@ async def create(
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(ASSESSMENT.name)
     fields = body.model_dump()
-    return await records.create_natural(uow, Assessment(id=record_id, patient_id=patient_id, **fields), fields)
+    return await records.create_natural(
+        uow, Assessment(id=record_id, patient_id=patient_id, **fields), fields
+    )
 
 
 async def update(

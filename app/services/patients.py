@@ -23,9 +23,7 @@ async def create(
     """Register a patient in the organization asked for, or the caller's only one."""
     organization = tenancy.for_new_patient(uow.caller, uow.settings, body.organization)
     fields = body.model_dump(mode="json", exclude={"birth_date", "organization"})
-    row = Patient(
-        id=record_id, **fields, birth_date=body.birth_date, organization=organization
-    )
+    row = Patient(id=record_id, **fields, birth_date=body.birth_date, organization=organization)
     try:
         return await records.create(uow, row)
     except IntegrityError as exc:

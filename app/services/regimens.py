@@ -29,7 +29,11 @@ def check_drug(drug_code: str, route: str) -> catalog.Drug:
 
 
 async def create(
-    uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate, *, record_id: uuid.UUID | None = None
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    body: RegimenCreate,
+    *,
+    record_id: uuid.UUID | None = None,
 ) -> Saved[Regimen]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(REGIMEN.name)
@@ -45,7 +49,9 @@ async def create(
         "discontinuation_reason": body.discontinuation_reason,
         "external_id": body.external_id,
     }
-    return await records.create_natural(uow, Regimen(id=record_id, patient_id=patient_id, **fields), fields)
+    return await records.create_natural(
+        uow, Regimen(id=record_id, patient_id=patient_id, **fields), fields
+    )
 
 
 async def update(
