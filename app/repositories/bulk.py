@@ -30,14 +30,16 @@ async def page_after(
     order, so a patient's records come together; the position of the next page, or None."""
     table: Any = model
     order = (table.id,) if model is Patient else (table.patient_id, table.id)
-    stmt = select(model, Patient.organization).where(*scope.where(model))
+    stmt = select(model, Patient.organization)
     if model is not Patient:
         stmt = stmt.join(Patient, Patient.id == table.patient_id)
+    stmt = stmt.where(*scope.where(Patient))  # the patient joined is the one scoped
     if since is not None:
         stmt = stmt.where(table.updated_at >= since)
     if after is not None:
         stmt = stmt.where(tuple_(*order) > tuple_(*after))
-    rows = (await session.execute(stmt.order_by(*order).limit(limit))).tuples().all()
+    found = (await session.execute(stmt.order_by(*order).limit(limit))).all()
+    rows: list[tuple[M, str]] = [(row[0], row[1]) for row in found]
     if len(rows) < limit:
         return rows, None
     last = rows[-1][0]
