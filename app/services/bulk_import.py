@@ -139,14 +139,12 @@ async def _create(
     if kind is INFUSION:
         regimen_id = await _regimen_of(uow, batch, line)
         return await infusions.create(uow, regimen_id, body, record_id=line.record_id)
-    patient = await _patient_of(uow, batch, line)
-    create = {
-        REGIMEN: regimens.create,
-        LAB_RESULT: lab_results.create,
-        ASSESSMENT: assessments.create,
-    }[kind]
-    saved_record: Saved[Any] = await create(uow, patient.id, body, record_id=line.record_id)
-    return saved_record
+    patient_id = (await _patient_of(uow, batch, line)).id
+    if kind is REGIMEN:
+        return await regimens.create(uow, patient_id, body, record_id=line.record_id)
+    if kind is LAB_RESULT:
+        return await lab_results.create(uow, patient_id, body, record_id=line.record_id)
+    return await assessments.create(uow, patient_id, body, record_id=line.record_id)
 
 
 async def _patient_of(uow: UnitOfWork, batch: _Batch, line: ImportLine) -> Patient:

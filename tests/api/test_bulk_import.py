@@ -16,7 +16,7 @@ from app.config import Settings
 from app.main import create_app
 from app.services import stored_flags
 from tests.support import factories as f
-from tests.support.clients import SECRET, client_with, token
+from tests.support.clients import SECRET, client_with, token, unique_mrn
 
 pytestmark = pytest.mark.anyio
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -56,7 +56,7 @@ async def test_every_type_imports_and_bad_lines_are_errors_of_their_own(
         return await real_store(session, scope, patient_id, *args)
 
     monkeypatch.setattr(stored_flags, "store", counted)
-    mrn = f.unique_mrn()
+    mrn = unique_mrn()
     lines: list[Any] = [
         {"type": "patient", **f.patient_body(mrn=mrn)},
         {"type": "regimen", "patient_mrn": mrn, **f.regimen_body(external_id="ORD-1")},
