@@ -1,4 +1,4 @@
-"""Command line: serve, migrate, token, reevaluate, worker, deliver, openapi, dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, worker, deliver, export, openapi, dev-secret."""
 
 import argparse
 import asyncio
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         help="YYYY-MM-DD (default: today in the clinical time zone)",
     )
     again.add_argument("--batch-size", type=int, default=50, help="patients per transaction")
-    sub.add_parser("worker", help="run every background loop (webhook deliveries)")
+    sub.add_parser("worker", help="run every background loop (webhook deliveries, exports)")
     sub.add_parser("deliver", help="run the webhook delivery loop alone")
+    sub.add_parser("export", help="run the FHIR $export job loop alone")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi()
     if args.command == "reevaluate":
         return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
-    if args.command in ("worker", "deliver"):
+    if args.command in ("worker", "deliver", "export"):
         from app import workers
 
         names = list(workers.LOOPS) if args.command == "worker" else [args.command]

@@ -22,6 +22,7 @@ from app.api.routes import (
     audit,
     bulk,
     catalog,
+    fhir_export,
     infusions,
     lab_results,
     ops,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit,
         subscriptions,
         bulk,
+        fhir_export,
         ops,
     ):
         app.include_router(module.router)

@@ -171,6 +171,10 @@ ReadUoW = Annotated[
 WriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
 ]
+# A FHIR $export kick-off: a reader, whose request stores its job.
+ExportUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:read", write=True), scope="function")
+]
 LabWriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True), scope="function")
 ]

@@ -5,6 +5,7 @@ from app.models.audit_event import AuditEvent
 from app.models.base import Base
 from app.models.delivery import Delivery
 from app.models.delivery_attempt import DeliveryAttempt
+from app.models.export_job import ExportChunk, ExportJob
 from app.models.idempotency_key import IdempotencyKey
 from app.models.infusion import Infusion
 from app.models.lab_result import LabResult
@@ -21,6 +22,8 @@ __all__ = [
     "Base",
     "Delivery",
     "DeliveryAttempt",
+    "ExportChunk",
+    "ExportJob",
     "IdempotencyKey",
     "Infusion",
     "LabResult",

@@ -33,6 +33,21 @@ async def records(
     since: datetime | None,
 ) -> AsyncIterator[tuple[Resource[Any], BaseModel]]:
     """(type, record as read) for every record of these types, in EXPORTED order."""
+    async for kind, page in pages(database, caller, settings, origin, kinds=kinds, since=since):
+        for read in page:
+            yield kind, read
+
+
+async def pages(
+    database: Database,
+    caller: Principal,
+    settings: Settings,
+    origin: Origin,
+    *,
+    kinds: Sequence[Resource[Any]],
+    since: datetime | None,
+) -> AsyncIterator[tuple[Resource[Any], list[BaseModel]]]:
+    """The same a page at a time (a patient's records together, in (patient, id) order)."""
     for kind in (k for k in EXPORTED if k in kinds):
         after: bulk.Position | None = None
         while True:
@@ -44,8 +59,8 @@ async def records(
                 uow.audit.about(kind.name)
                 uow.audit.listed((patient_of(row), organization) for row, organization in rows)
                 await uow.commit()
-            for read in shown:
-                yield kind, read
+            if shown:
+                yield kind, shown
             if after is None:
                 break
 
