@@ -1,7 +1,8 @@
 """Bulk throughput and memory, against the served service (`python -m app serve`, one process).
 
     # import: lab lines/s of POST /v1/import into a fresh, migrated database
-    TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_bulk .venv/bin/python -m bench.bulk import
+    TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_bulk \
+        .venv/bin/python -m bench.bulk import
     # export: GET /v1/export and FHIR $export (worker: python -m app export) on a seeded one
     TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_bulk_seed \
         .venv/bin/python -m bench.bulk export
@@ -86,7 +87,7 @@ def bench_import(
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (in the dev lock) sampling the server: raw collapsed stacks into `out`."""
     command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "-o", str(out)]
-    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return spy
 
@@ -115,7 +116,7 @@ def bench_fhir_export(server: Server, token: str, settings: Settings, log: Path)
         status_url = kicked.headers["content-location"]
         started = time.perf_counter()
         with log.open("ab") as sink:
-            worker = subprocess.Popen(  # noqa: S603 - our own CLI
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "app", "export"],
                 env={**os.environ, **env},
                 stdout=sink,
