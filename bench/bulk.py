@@ -70,18 +70,25 @@ def bench_import(
         made = _post(client, list(_lines(numbers, labs=False)))
         body = list(_lines(numbers, labs=True))
         spy = _py_spy(server.pid, profile) if profile else None
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(server.pid)
         summary = _post(client, body)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds(server.pid) - cpu
         if spy is not None:
             spy.send_signal(2)  # SIGINT: py-spy writes its profile
             spy.wait(60)
     print(f"patients: {made}")
     print(
         f"import: {summary['lines']} lab lines in {seconds:.1f} s = "
-        f"{summary['lines'] / seconds:.0f} lines/s ({summary}); "
+        f"{summary['lines'] / seconds:.0f} lines/s ({summary}); server CPU {cpu:.1f} s = "
+        f"{summary['lines'] / cpu:.0f} lines per CPU-second; "
         f"server peak RSS {peak_rss_mb(server.pid):.0f} MB"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (a load-independent cost per line)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
