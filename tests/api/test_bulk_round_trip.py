@@ -2,7 +2,7 @@
 and every patient's status equal. Then GET /v1/export's own rules: scope, types, since."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -60,12 +60,19 @@ async def exported(client: httpx.AsyncClient, query: str = "") -> list[dict[str,
 
 
 @pytest.fixture
-async def empty(databases: Databases) -> AsyncIterator[FastAPI]:
+def empty_url(databases: Databases) -> Iterator[str]:
+    """A second database, empty (made outside the event loop: PostgreSQL's admin calls run
+    their own)."""
     url = databases.new()
-    application = create_app(Settings(database_url=url, jwt_secret=SECRET))
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+async def empty(empty_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(Settings(database_url=empty_url, jwt_secret=SECRET))
     yield application
     await application.state.engine.dispose()
-    databases.drop(url)
 
 
 async def test_export_then_import_into_an_empty_database_restores_every_status(
