@@ -27,8 +27,17 @@ ResourceType = Annotated[str, Path(pattern="^[A-Za-z]{1,32}$")]
 PreferHeader = Annotated[
     str | None, Header(alias="Prefer", description="must ask for respond-async", max_length=200)
 ]
+OUTCOME = {FHIR_JSON: {"schema": {"type": "object", "description": "an OperationOutcome"}}}
+
+
+def fhir_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The errors of an operation: an OperationOutcome from the operation itself, a problem
+    from the door (authentication, scopes, malformed parameters)."""
+    return {code: {**doc, "content": OUTCOME} for code, doc in errors(*codes).items()}
+
+
 KICK_OFF: dict[int | str, dict[str, Any]] = {
-    **errors(404),
+    **fhir_errors(404),
     202: {"description": "accepted: poll the status URL in Content-Location"},
 }
 
@@ -97,7 +106,11 @@ async def export_group(
 @router.get(
     "/$export-status/{job_id}",
     operation_id="getExportStatus",
-    responses={**errors(404), 202: {"description": "still running (X-Progress)"}},
+    responses={
+        **fhir_errors(404),
+        202: {"description": "still running (X-Progress)"},
+        500: {"description": "the export failed", "content": OUTCOME},
+    },
 )
 async def export_status(request: Request, job_id: JobId, uow: ReadUoW) -> Response:
     """While the job runs: 202 with X-Progress; then 200 with the manifest."""
@@ -128,7 +141,7 @@ async def export_status(request: Request, job_id: JobId, uow: ReadUoW) -> Respon
     "/$export-status/{job_id}",
     operation_id="cancelExport",
     status_code=202,
-    responses={**errors(404), 202: {"description": "cancelled; its files are gone"}},
+    responses={**fhir_errors(404), 202: {"description": "cancelled; its files are gone"}},
 )
 async def cancel_export(job_id: JobId, uow: ExportUoW) -> Response:
     """Cancel a job: a worker running it stops, its files are dropped."""
@@ -144,7 +157,7 @@ async def cancel_export(job_id: JobId, uow: ExportUoW) -> Response:
     "/$export-file/{job_id}/{resource_type}.ndjson",
     operation_id="getExportFile",
     response_class=StreamingResponse,
-    responses={**errors(404), 200: {"description": "NDJSON", "content": {NDJSON: {}}}},
+    responses={**fhir_errors(404), 200: {"description": "NDJSON", "content": {NDJSON: {}}}},
 )
 async def export_file(
     request: Request, job_id: JobId, resource_type: ResourceType, uow: ReadUoW, caller: Reader
