@@ -1,4 +1,5 @@
-"""Command line: serve, migrate, token, reevaluate, worker, deliver, mllp, openapi, dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, worker, deliver, export, mllp, openapi,
+dev-secret."""
 
 import argparse
 import asyncio
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         help="YYYY-MM-DD (default: today in the clinical time zone)",
     )
     again.add_argument("--batch-size", type=int, default=50, help="patients per transaction")
-    sub.add_parser("worker", help="run every background loop (webhook deliveries)")
+    sub.add_parser("worker", help="run every background loop (webhook deliveries, exports)")
     sub.add_parser("deliver", help="run the webhook delivery loop alone")
+    sub.add_parser("export", help="run the FHIR $export job loop alone")
     sub.add_parser(
         "mllp", help="receive HL7 v2 ORU^R01 over MLLP (TR_MLLP_HOST, TR_MLLP_PORT, TR_MLLP_ORGS)"
     )
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
     if args.command == "mllp":
         return asyncio.run(_mllp(Settings()))
-    if args.command in ("worker", "deliver"):
+    if args.command in ("worker", "deliver", "export"):
         from app import workers
 
         names = list(workers.LOOPS) if args.command == "worker" else [args.command]

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="larger request bodies are refused with 413"
     )
+    import_batch_lines: int = Field(
+        500, ge=1, le=10_000, description="POST /v1/import commits this many lines at a time"
+    )
+    export_ttl_hours: float = Field(
+        24, gt=0, description="FHIR $export jobs and their files are kept this long"
+    )
+    export_poll_seconds: float = Field(
+        1, gt=0, description="how often an idle export worker looks for a waiting job"
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (JSON list); empty: CORS off",

@@ -27,6 +27,11 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class ContentTooLarge(DomainError):
+    status = 413
+    title = "Content too large"
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"

@@ -20,9 +20,11 @@ from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import (
     assessments,
     audit,
+    bulk,
     catalog,
     dose_changes,
     fhir,
+    fhir_export,
     fhir_outcomes,
     fhir_writes,
     hl7v2,
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog,
         audit,
         subscriptions,
+        bulk,
+        fhir_export,
         hl7v2,
         ops,
         fhir,
@@ -135,7 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # POST /v1/import streams: it limits each of its lines instead of the whole body.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, streamed=(bulk.IMPORT_PATH,))
     app.add_middleware(RequestContext)
     # Outside RequestContext: its 500 under /fhir leaves as an OperationOutcome too.
     app.add_middleware(fhir_outcomes.OutcomeErrors)

@@ -118,6 +118,11 @@ def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[Unit
     return open_uow
 
 
+def origin_of(request: Request) -> Origin:
+    """The request as its audit events name it (for work that opens its own units of work)."""
+    return _origin(request)
+
+
 def _origin(request: Request) -> Origin:
     return Origin(
         method=request.method,
@@ -169,6 +174,10 @@ ReadUoW = Annotated[
 ]
 WriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
+]
+# A FHIR $export kick-off: a reader, whose request stores its job.
+ExportUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:read", write=True), scope="function")
 ]
 LabWriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True), scope="function")

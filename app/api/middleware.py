@@ -114,12 +114,13 @@ class BodyLimit:
     """Refuses bodies over the limit with 413, by Content-Length up front or by counting a
     streamed body, so an oversized request is never read into memory."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = frozenset(streamed)  # paths that read their body a piece at a time
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.streamed:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)

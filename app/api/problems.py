@@ -34,14 +34,26 @@ TITLES = {
 def problem(
     status: int, detail: str | None, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body = {
+    body = problem_body(status, detail, **extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def problem_body(status: int, detail: str | None, **extra: Any) -> dict[str, Any]:
+    return {
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_problem(exc: DomainError) -> dict[str, Any]:
+    """A domain error as its problem body (a response's, or one line's of a bulk import)."""
+    extra = dict(exc.extra)
+    if isinstance(exc, Unprocessable) and "errors" not in extra:
+        extra["errors"] = [{"loc": list(exc.loc), "msg": exc.detail, "type": "value_error"}]
+    return problem_body(exc.status, exc.detail, **extra)
 
 
 def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -58,11 +70,9 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    extra = dict(exc.extra)
-    if isinstance(exc, Unprocessable) and "errors" not in extra:
-        extra["errors"] = [{"loc": list(exc.loc), "msg": exc.detail, "type": "value_error"}]
     headers = {"Retry-After": "1"} if exc.status == 503 else None
-    return problem(exc.status, exc.detail, headers, **extra)
+    body = domain_problem(exc)
+    return JSONResponse(body, status_code=exc.status, media_type=PROBLEM, headers=headers)
 
 
 async def _on_invalid_cursor(_: Request, exc: Exception) -> JSONResponse:

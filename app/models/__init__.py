@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.delivery import Delivery
 from app.models.delivery_attempt import DeliveryAttempt
 from app.models.dose_change import DoseChange
+from app.models.export_job import ExportChunk, ExportJob
 from app.models.idempotency_key import IdempotencyKey
 from app.models.infusion import Infusion
 from app.models.lab_result import LabResult
@@ -23,6 +24,8 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DoseChange",
+    "ExportChunk",
+    "ExportJob",
     "IdempotencyKey",
     "Infusion",
     "LabResult",

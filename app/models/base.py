@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, MetaData, String, Uuid, false, func
+from sqlalchemy import DateTime, Dialect, Index, MetaData, String, Uuid, false, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -89,3 +89,18 @@ class IdText(TypeDecorator[str]):
         if isinstance(value, str) and len(value) == 32:
             return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
         return str(value)
+
+
+def live_external_id_index(table: str) -> Index:
+    """The sender's id of a record (an EHR's order or encounter id), unique per patient among
+    the records not entered in error: one entered in error by mistake can be sent again. A
+    partial unique index, written alike for both databases."""
+    live = text("entered_in_error = false")
+    return Index(
+        f"uq_{table}_patient_id_external_id_live",
+        "patient_id",
+        "external_id",
+        unique=True,
+        postgresql_where=live,
+        sqlite_where=live,
+    )

@@ -4,11 +4,12 @@ from datetime import date
 from sqlalchemy import Double, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Record
+from app.models.base import Record, live_external_id_index
 
 
 class Regimen(Record):
     __tablename__ = "regimen"
+    __table_args__ = (live_external_id_index("regimen"),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
     drug: Mapped[str] = mapped_column(String(64))
@@ -19,3 +20,4 @@ class Regimen(Record):
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     discontinuation_reason: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(128))

@@ -40,10 +40,12 @@ async def by_external_id(
     session: AsyncSession, scope: Scope, model: type[M], patient_id: uuid.UUID, external_id: str
 ) -> M | None:
     table: Any = model
+    """The record with this sender's id; the live one first where records entered in error
+    may share it (regimens, assessments: a partial unique index)."""
     stmt = select(model).where(
         table.patient_id == patient_id, table.external_id == external_id, *scope.where(model)
     )
-    return await session.scalar(stmt)
+    return await session.scalar(stmt.order_by(table.entered_in_error).limit(1))
 
 
 def lab_filters(

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from app.schemas import examples
-from app.schemas.common import InputModel, Integer, Number, PastTimestamp, RecordRead
+from app.schemas.common import ExternalId, InputModel, Integer, Number, PastTimestamp, RecordRead
 from app.schemas.infusion import Weight
 
 JointCount = Annotated[Integer, Field(ge=0, le=28)]
@@ -30,6 +30,7 @@ class AssessmentCreate(AssessmentFields):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.ASSESSMENT]})
 
     assessed_at: PastTimestamp
+    external_id: ExternalId | None = None
 
 
 class AssessmentUpdate(AssessmentFields):
@@ -46,3 +47,4 @@ class AssessmentRead(RecordRead):
     evaluator_global: float | None
     weight_kg: float | None
     height_cm: float | None
+    external_id: str | None = None

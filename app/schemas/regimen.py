@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, model_validator
 from app.schemas import examples
 from app.schemas.common import (
     ClinicalDate,
+    ExternalId,
     InputModel,
     Integer,
     PositiveNumber,
@@ -57,6 +58,7 @@ class RegimenCreate(RegimenFields):
 
     drug: Annotated[str, Field(min_length=1, max_length=64, description="a catalogue drug code")]
     route: Route
+    external_id: ExternalId | None = None
 
 
 class RegimenUpdate(InputModel):
@@ -80,6 +82,7 @@ class RegimenRecord(RecordRead):
     start_date: date
     end_date: date | None
     discontinuation_reason: DiscontinuationReason | None
+    external_id: str | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -10,11 +10,18 @@ from app.services.uow import UnitOfWork
 
 
 async def create(
-    uow: UnitOfWork, patient_id: uuid.UUID, body: AssessmentCreate
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    body: AssessmentCreate,
+    *,
+    record_id: uuid.UUID | None = None,
 ) -> Saved[Assessment]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(ASSESSMENT.name)
-    return await records.create(uow, Assessment(patient_id=patient_id, **body.model_dump()))
+    fields = body.model_dump()
+    return await records.create_natural(
+        uow, Assessment(id=record_id, patient_id=patient_id, **fields), fields
+    )
 
 
 async def update(

@@ -10,13 +10,19 @@ from app.services.resources import INFUSION, REGIMEN
 from app.services.uow import UnitOfWork
 
 
-async def create(uow: UnitOfWork, regimen_id: uuid.UUID, body: InfusionCreate) -> Saved[Infusion]:
+async def create(
+    uow: UnitOfWork,
+    regimen_id: uuid.UUID,
+    body: InfusionCreate,
+    *,
+    record_id: uuid.UUID | None = None,
+) -> Saved[Infusion]:
     # The infusion is checked against its regimen's dates: locked and re-read first.
     regimen = await records.target(uow, REGIMEN, regimen_id, live=True, lock=True)
     uow.audit.about(INFUSION.name)
     _check_fits(uow, regimen, body.administered_at)
     fields = body.model_dump()
-    row = Infusion(patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
+    row = Infusion(id=record_id, patient_id=regimen.patient_id, regimen_id=regimen.id, **fields)
     return await records.create_natural(uow, row, {"regimen_id": regimen.id, **fields})
 
 

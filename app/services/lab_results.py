@@ -100,11 +100,17 @@ def _columns(body: LabResultCreate) -> tuple[dict[str, Any], dict[str, Any]]:
     return sent, {"canonical_value": canonical_value, "canonical_unit": canonical_unit}
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: LabResultCreate) -> Saved[LabResult]:
+async def create(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    body: LabResultCreate,
+    *,
+    record_id: uuid.UUID | None = None,
+) -> Saved[LabResult]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(LAB_RESULT.name)
     sent, derived = _columns(body)
-    row = LabResult(patient_id=patient_id, **derived, **sent)
+    row = LabResult(id=record_id, patient_id=patient_id, **derived, **sent)
     return await records.create_natural(uow, row, sent)
 
 

@@ -17,11 +17,13 @@ from app.services.uow import UnitOfWork
 from app.services.validation import merged
 
 
-async def create(uow: UnitOfWork, body: PatientCreate) -> Saved[Patient]:
+async def create(
+    uow: UnitOfWork, body: PatientCreate, *, record_id: uuid.UUID | None = None
+) -> Saved[Patient]:
     """Register a patient in the organization asked for, or the caller's only one."""
     organization = tenancy.for_new_patient(uow.caller, uow.settings, body.organization)
     fields = body.model_dump(mode="json", exclude={"birth_date", "organization"})
-    row = Patient(**fields, birth_date=body.birth_date, organization=organization)
+    row = Patient(id=record_id, **fields, birth_date=body.birth_date, organization=organization)
     try:
         return await records.create(uow, row)
     except IntegrityError as exc:

@@ -28,22 +28,30 @@ def check_drug(drug_code: str, route: str) -> catalog.Drug:
     return drug
 
 
-async def create(uow: UnitOfWork, patient_id: uuid.UUID, body: RegimenCreate) -> Saved[Regimen]:
+async def create(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    body: RegimenCreate,
+    *,
+    record_id: uuid.UUID | None = None,
+) -> Saved[Regimen]:
     await records.target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(REGIMEN.name)
     check_drug(body.drug, body.route)
-    row = Regimen(
-        patient_id=patient_id,
-        drug=body.drug,
-        dose_value=body.dose.value,
-        dose_unit=body.dose.unit,
-        route=body.route,
-        interval_days=body.interval_days,
-        start_date=body.start_date,
-        end_date=body.end_date,
-        discontinuation_reason=body.discontinuation_reason,
+    fields = {
+        "drug": body.drug,
+        "dose_value": body.dose.value,
+        "dose_unit": body.dose.unit,
+        "route": body.route,
+        "interval_days": body.interval_days,
+        "start_date": body.start_date,
+        "end_date": body.end_date,
+        "discontinuation_reason": body.discontinuation_reason,
+        "external_id": body.external_id,
+    }
+    return await records.create_natural(
+        uow, Regimen(id=record_id, patient_id=patient_id, **fields), fields
     )
-    return await records.create(uow, row)
 
 
 async def update(

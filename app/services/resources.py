@@ -50,6 +50,7 @@ REGIMEN = Resource(
     Regimen.start_date,
     stored=RegimenRecord,
     presenter=current_doses.present,
+    unique=("external_id",),
 )
 INFUSION = Resource(
     "infusion",
@@ -71,7 +72,12 @@ LAB_RESULT = Resource(
     unique=("external_id",),
 )
 ASSESSMENT = Resource(
-    "assessment", "assessments", Assessment, AssessmentRead, Assessment.assessed_at
+    "assessment",
+    "assessments",
+    Assessment,
+    AssessmentRead,
+    Assessment.assessed_at,
+    unique=("external_id",),
 )
 DOSE_CHANGE = Resource(
     "dose_change",

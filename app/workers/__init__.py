@@ -1,5 +1,5 @@
 """Background loops: `python -m app worker` runs every loop in one process, `python -m app
-deliver` (and later `export`) one of them. Loops share one Stopper: the first SIGTERM or
+deliver` and `python -m app export` one of them. Loops share one Stopper: the first SIGTERM or
 SIGINT asks every loop to stop after the work in hand; a loop that ends or fails asks the
 others to stop too, so the process never lives on half-working.
 
@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from app import logs
 from app.config import Settings
 from app.webhooks import Stopper
-from app.workers import deliver
+from app.workers import deliver, export
 
 Loop = Callable[[Settings, Stopper], Awaitable[None]]
-LOOPS: dict[str, Loop] = {"deliver": deliver.loop}
+LOOPS: dict[str, Loop] = {"deliver": deliver.loop, "export": export.loop}
 
 
 async def run(settings: Settings, loops: Sequence[Loop], stopper: Stopper | None = None) -> None:

@@ -10,6 +10,7 @@ FUZZ_EXAMPLES sets the examples per operation (default 25, deterministic: CI); w
 the run is randomised too (`make fuzz`, e.g. FUZZ_EXAMPLES=500).
 """
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -125,6 +126,17 @@ def seeded(served: Server, bearer: str) -> Iterator[None]:
     KNOWN.clear()
 
 
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(_: Any, value: Any) -> bytes:
+    """POST /v1/import's body is NDJSON text (documented as a string): sent as drawn."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
+
+# The import answers any body with 200 and a problem per line it cannot read (a bad line never
+# stops the others), so a schema-breaking body is not refused as a whole.
+PER_LINE = [check for check in CHECKS if check is not negative_data_rejection]
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -137,4 +149,5 @@ def test_every_operation_honours_its_contract(
     case: schemathesis.Case[Any], served: Server, bearer: str
 ) -> None:
     headers = {"Authorization": f"Bearer {bearer}"}
-    case.call_and_validate(base_url=served.base, headers=headers, checks=CHECKS, timeout=30)
+    checks = PER_LINE if case.operation.path == "/v1/import" else CHECKS
+    case.call_and_validate(base_url=served.base, headers=headers, checks=checks, timeout=30)
