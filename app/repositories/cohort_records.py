@@ -1,0 +1,77 @@
+"""Column-only reads of many patients' live records at once, for reports over a cohort: one
+statement per record type for the whole cohort (never one per patient), each ordered by
+patient then insertion, so the rows of a patient arrive together and in the order
+`clinical.py` gives them for one patient (a record's position is its `recorded_seq`)."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Assessment, LabResult, Patient, Regimen
+from app.models.base import IdText
+from app.repositories.clinical import ASSESSMENT_COLUMNS, LAB_COLUMNS, REGIMEN_COLUMNS, _text
+from app.repositories.scope import Scope
+
+
+def takers(scope: Scope, drug: str, started_by: date) -> Select[Any]:
+    """Ids of the visible live patients with a live regimen of `drug` starting by a date."""
+    return (
+        select(Regimen.patient_id)
+        .join(Patient, Patient.id == Regimen.patient_id)
+        .where(
+            Regimen.drug == drug,
+            Regimen.start_date <= started_by,
+            Regimen.entered_in_error.is_(False),
+            Patient.entered_in_error.is_(False),
+            *scope.where(Patient),
+        )
+        .distinct()
+    )
+
+
+async def patients(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
+    """(id as text, organization, sex, birth_date) of the cohort's patients, by id."""
+    stmt = (
+        select(_text(Patient.id), Patient.organization, Patient.sex, Patient.birth_date)
+        .where(Patient.id.in_(cohort))
+        .order_by(Patient.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
+def _of_cohort(
+    model: Any, columns: tuple[Any, ...], cohort: Select[Any], *where: Any
+) -> Select[Any]:
+    patient_id = model.patient_id
+    return (
+        select(patient_id.cast(IdText()).label("patient_key"), *columns)
+        .where(patient_id.in_(cohort), model.entered_in_error.is_(False), *where)
+        .order_by(model.created_at, model.id)
+    )
+
+
+async def _all(session: AsyncSession, stmt: Select[Any]) -> Sequence[Row[Any]]:
+    # Core execution on the session's connection: plain rows, no ORM entities.
+    connection = await session.connection()
+    return (await connection.execute(stmt)).all()
+
+
+async def regimens(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
+    return await _all(session, _of_cohort(Regimen, REGIMEN_COLUMNS, cohort))
+
+
+async def lab_results(
+    session: AsyncSession, cohort: Select[Any], tests: tuple[str, ...], until: datetime
+) -> Sequence[Row[Any]]:
+    where = (LabResult.test.in_(tests), LabResult.collected_at <= until)
+    return await _all(session, _of_cohort(LabResult, LAB_COLUMNS, cohort, *where))
+
+
+async def assessments(
+    session: AsyncSession, cohort: Select[Any], until: datetime
+) -> Sequence[Row[Any]]:
+    where = (Assessment.assessed_at <= until,)
+    return await _all(session, _of_cohort(Assessment, ASSESSMENT_COLUMNS, cohort, *where))
