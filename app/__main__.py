@@ -1,4 +1,5 @@
-"""Command line: serve, migrate, token, reevaluate, worker, deliver, openapi, dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, worker, deliver, demo, openapi,
+dev-secret."""
 
 import argparse
 import asyncio
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--batch-size", type=int, default=50, help="patients per transaction")
     sub.add_parser("worker", help="run every background loop (webhook deliveries)")
     sub.add_parser("deliver", help="run the webhook delivery loop alone")
+    demo = sub.add_parser("demo", help="load synthetic demo patients (migrates first)")
+    demo.add_argument(
+        "--force", action="store_true", help="even if the database holds other patients"
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi()
     if args.command == "reevaluate":
         return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
+    if args.command == "demo":
+        settings = Settings()
+        cli_migrate.upgrade(settings)
+        return asyncio.run(_demo(settings, args.force))
     if args.command in ("worker", "deliver"):
         from app import workers
 
@@ -86,6 +95,26 @@ async def _reevaluate(settings: Settings, as_of: date | None, batch_size: int) -
     finally:
         await database.dispose()
     print(f"{done} patients re-evaluated as of {day}; {purged} expired idempotency keys purged")
+    return 0
+
+
+async def _demo(settings: Settings, force: bool) -> int:
+    from app.db import Database
+    from app.errors import Conflict
+    from app.services import demo
+
+    database = Database.open(settings)
+    try:
+        loaded = await demo.load(database, settings, force=force)
+    except Conflict as exc:
+        print(f"refused: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    print(
+        f"demo patients loaded into organization {settings.default_organization!r}: "
+        f"{', '.join(loaded.created) or 'none'}; already there: {', '.join(loaded.present) or 'none'}"
+    )
     return 0
 
 
