@@ -171,7 +171,7 @@ def _refractory_then_tocilizumab(
 
 def demo_patients(today: date) -> list[DemoPatient]:
     """The demo's patients as of the day they are loaded."""
-    first = _refractory_then_tocilizumab("DEMO-0001", "1957-03-01", today, 820, 120, 62)
+    first = _refractory_then_tocilizumab("DEMO-0001", "1957-03-01", today, 850, 120, 62)
     _infusions(
         first,
         4,
@@ -255,7 +255,14 @@ def _safety_alert(today: date) -> DemoPatient:
     start = today - timedelta(days=300)
     made = DemoPatient({"mrn": "DEMO-0006", "sex": "male", "birth_date": "1958-04-30"})
     made.regimens.append(_regimen("tocilizumab", "sc", (162, "mg"), 7, start))
-    _visits(made, start, today - timedelta(days=8), 60, lambda day: {**CALM, "weight": 77})
+    calm_from = start + timedelta(days=100)
+    _visits(
+        made,
+        start - timedelta(days=120),
+        today - timedelta(days=8),
+        60,
+        lambda day: {**(CALM if day >= calm_from else ACTIVE), "weight": 77},
+    )
     made.labs.append(
         {
             "test": "neutrophils",
