@@ -83,7 +83,7 @@ async def chart_data(
         regimens=tuple(_bar(span) for span in spans),
         remission_runs=tuple(remission_runs(course.changes, course.as_of)),
         first_day=period.first,
-        last_day=period.last,
+        last_day=period.last or course.as_of,  # an ongoing course is drawn up to today
         esr_upper_limit=esr_limit,
         crp_upper_limit=float(uow.settings.rules.crp_upper_default_mg_per_l),
     )

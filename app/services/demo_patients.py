@@ -11,6 +11,7 @@ they are loaded (so "ongoing" stays ongoing). Bodies are shaped exactly like the
 - DEMO-0006: a tocilizumab safety alert (neutrophils 0.8 x 10^9/L last week).
 """
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -54,20 +55,23 @@ def _regimen(
 
 
 ACTIVE = {"esr": 48, "crp": 3.1, "dsdna": "positive", "tender": 8, "swollen": 5, "pd": "positive"}
-CALM = {"esr": 12, "crp": 0.2, "dsdna": "negative", "tender": 0, "swollen": 0, "pd": "negative"}
+CALM = {"esr": 14, "crp": 0.2, "dsdna": "negative", "tender": 0, "swollen": 0, "pd": "negative"}
 Phase = Callable[[date], dict[str, Any]]
 
 
 def _visits(made: DemoPatient, first: date, last: date, every: int, phase: Phase) -> None:
     """A visit every `every` days: ESR, CRP, anti-dsDNA and an assessment, as `phase` says."""
     day = first
+    jitter = random.Random(made.patient["mrn"])  # the same values on every load
     while day <= last:
         state = phase(day)
+        esr = round(state["esr"] * jitter.uniform(0.7, 1.3))
+        crp = round(state["crp"] * jitter.uniform(0.6, 1.4), 2)
         made.labs += [
-            {"test": "esr", "value": state["esr"], "unit": "mm/h", "collected_at": _at(day, 8)},
+            {"test": "esr", "value": esr, "unit": "mm/h", "collected_at": _at(day, 8)},
             {
                 "test": "crp",
-                "value": state["crp"],
+                "value": crp,
                 "unit": "mg/dL",
                 "reference_range": {"low": None, "high": 0.5},
                 "collected_at": _at(day, 8),
