@@ -111,9 +111,10 @@ async def _demo(settings: Settings, force: bool) -> int:
         return 2
     finally:
         await database.dispose()
+    created, present = ", ".join(loaded.created), ", ".join(loaded.present)
     print(
         f"demo patients loaded into organization {settings.default_organization!r}: "
-        f"{', '.join(loaded.created) or 'none'}; already there: {', '.join(loaded.present) or 'none'}"
+        f"{created or 'none'}; already there: {present or 'none'}"
     )
     return 0
 

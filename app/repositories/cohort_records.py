@@ -56,7 +56,8 @@ def _of_cohort(
 async def _all(session: AsyncSession, stmt: Select[Any]) -> Sequence[Row[Any]]:
     # Core execution on the session's connection: plain rows, no ORM entities.
     connection = await session.connection()
-    return (await connection.execute(stmt)).all()
+    rows: Sequence[Row[Any]] = (await connection.execute(stmt)).all()
+    return rows
 
 
 async def regimens(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:

@@ -31,14 +31,10 @@ class HypotheticalInfusion(InfusionCreate):
 
 
 class HypotheticalRecords(InputModel):
-    lab_results: Annotated[list[LabResultCreate], Field(default_factory=list, max_length=MAX_ADDED)]
-    assessments: Annotated[
-        list[AssessmentCreate], Field(default_factory=list, max_length=MAX_ADDED)
-    ]
-    regimens: Annotated[list[RegimenCreate], Field(default_factory=list, max_length=MAX_ADDED)]
-    infusions: Annotated[
-        list[HypotheticalInfusion], Field(default_factory=list, max_length=MAX_ADDED)
-    ]
+    lab_results: list[LabResultCreate] = Field(default_factory=list, max_length=MAX_ADDED)
+    assessments: list[AssessmentCreate] = Field(default_factory=list, max_length=MAX_ADDED)
+    regimens: list[RegimenCreate] = Field(default_factory=list, max_length=MAX_ADDED)
+    infusions: list[HypotheticalInfusion] = Field(default_factory=list, max_length=MAX_ADDED)
 
 
 class WhatIfRequest(InputModel):
@@ -59,7 +55,7 @@ class WhatIfRequest(InputModel):
     )
 
     as_of: ClinicalDate | None = Field(None, description="default: today (clinical time zone)")
-    add: HypotheticalRecords = Field(default_factory=HypotheticalRecords)
+    add: HypotheticalRecords = Field(default_factory=lambda: HypotheticalRecords())
     exclude: list[uuid.UUID] = Field(
         default_factory=list,
         max_length=1000,

@@ -21,6 +21,7 @@ from app.errors import InvalidCursor
 from app.models import Assessment, Infusion, LabResult
 from app.repositories import patient_records
 from app.schemas.common import PageRequest
+from app.schemas.regimen import RegimenRead
 from app.schemas.timeline import (
     AssessmentEvent,
     DoseStepRead,
@@ -111,10 +112,9 @@ async def _regimens(uow: UnitOfWork, patient_id: uuid.UUID, period: Period) -> l
     rows = await patient_records.regimens_overlapping(
         uow.session, uow.scope, patient_id, period.first, period.last
     )
-    reads = await resources.present(uow, REGIMEN, rows)
     entries = []
-    for read in reads:
-        record = REGIMEN.read.model_validate(read)
+    for row in rows:
+        record = RegimenRead.model_validate(row)
         start_dose = DoseStepRead(
             effective_date=record.start_date,
             dose=record.dose,

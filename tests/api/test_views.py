@@ -64,7 +64,8 @@ async def test_demo_load_is_idempotent_and_refuses_other_patients(
     client: httpx.AsyncClient, settings: Settings, app: FastAPI
 ) -> None:
     again = await demo.load(app.state.database, settings)
-    assert again.created == [] and len(again.present) == 6
+    assert again.created == []
+    assert len(again.present) == 6
 
     await f.patient(client)
     with pytest.raises(Conflict):
@@ -83,7 +84,8 @@ async def test_case_series_report_of_the_demo(client: httpx.AsyncClient) -> None
         assert woman["refractory_at_start"] == "met"
         assert woman["remission_ongoing"] is True
         assert round(woman["longest_remission_days"] / 30.44) == months
-    assert lost["in_remission_at_end"] is False and lost["longest_remission_days"] > 365
+    assert lost["in_remission_at_end"] is False
+    assert lost["longest_remission_days"] > 365
     summary = report["summary"]
     assert (summary["patients"], summary["reached_remission"]) == (4, 4)
     assert summary["kaplan_meier"][0] == {"day": 0, "remission_free_probability": 1.0, "at_risk": 4}
@@ -143,7 +145,8 @@ async def test_timeline_in_order_paged_and_bounded(client: httpx.AsyncClient) ->
     assert {"dose_check", "interval_check"} <= set(infusion["record"])
     assert any("interval late" in i["summary"] for i in items if i["kind"] == "infusion")
     change = next(i for i in items if i["kind"] == "flag_change")
-    assert {"flag", "from", "to", "date"} <= set(change) and change["record_id"] is None
+    assert {"flag", "from", "to", "date"} <= set(change)
+    assert change["record_id"] is None
 
     paged, cursor = [], None
     while True:
@@ -214,7 +217,8 @@ async def test_chart_of_a_sparse_patient(client: httpx.AsyncClient) -> None:
     pid = (await _ids(client))["DEMO-0005"]
     root = parse((await client.get(f"/v1/patients/{pid}/chart.svg")).text)
 
-    assert find(root, "point") == [] and find(root, "remission-run") == []
+    assert find(root, "point") == []
+    assert find(root, "remission-run") == []
     assert len(find(root, "marker", "infusion")) == 0
 
 

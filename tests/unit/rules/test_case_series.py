@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from app.rules import RuleSettings, Status
+from app.rules import Regimen, RuleSettings, Status
 from app.rules.case_series import course, outcome, summarize
 from app.rules.survival import KmPoint
 from tests.unit.rules.builders import day, in_remission, lab, merge, records, regimen, visit
@@ -18,7 +18,7 @@ FAILED = (
 )
 
 
-def toci(regimen_id: str, start: str, end: str | None = None) -> object:
+def toci(regimen_id: str, start: str, end: str | None = None) -> Regimen:
     return regimen(regimen_id, "tocilizumab", start, end, dose=8, unit="mg/kg", route="iv")
 
 
@@ -51,7 +51,8 @@ def test_the_seed_woman_refractory_then_a_long_remission() -> None:
     assert row.days_to_remission == 121
     # 2016-05-10 until the flare on 2018-04-10: 700 days (23 months).
     assert row.longest_remission_days == 700
-    assert row.in_remission_at_end and row.remission_ongoing
+    assert row.in_remission_at_end
+    assert row.remission_ongoing
     assert row.follow_up_days == (day("2018-11-30") - day("2016-01-10")).days
 
 
@@ -81,12 +82,14 @@ def test_an_ongoing_regimen_keeps_the_course_open() -> None:
 
     found = course(regimens, "tocilizumab", day("2020-01-01"))
 
-    assert found is not None and found.end is None and found.ongoing(day("2020-01-01"))
+    assert found is not None
+    assert found.end is None
+    assert found.ongoing(day("2020-01-01"))
 
 
 def test_no_course_without_a_regimen_started_by_as_of_or_one_entered_in_error() -> None:
     later = toci("t1", "2021-01-01")
-    wrong = replace(toci("t2", "2016-01-01"), entered_in_error=True)  # type: ignore[type-var]
+    wrong = replace(toci("t2", "2016-01-01"), entered_in_error=True)
 
     assert course((later, wrong), "tocilizumab", day("2020-01-01")) is None
     assert (
@@ -107,7 +110,8 @@ def test_remission_before_the_end_of_a_stopped_course_and_lost_after() -> None:
     assert row is not None
     assert row.first_remission_date == day("2016-03-01")
     assert row.longest_remission_days == (day("2016-06-15") - day("2016-03-01")).days
-    assert not row.in_remission_at_end and not row.remission_ongoing
+    assert not row.in_remission_at_end
+    assert not row.remission_ongoing
     assert row.follow_up_days == 365
 
 
@@ -118,7 +122,9 @@ def test_a_course_ended_in_remission_is_not_ongoing() -> None:
 
     row = outcome("p", patient, "tocilizumab", day("2020-01-01"), SETTINGS)
 
-    assert row is not None and row.in_remission_at_end and not row.remission_ongoing
+    assert row is not None
+    assert row.in_remission_at_end
+    assert not row.remission_ongoing
     assert row.longest_remission_days == 31
 
 
@@ -137,8 +143,10 @@ def test_summary_medians_and_kaplan_meier() -> None:
         day("2016-03-01"),
         SETTINGS,
     )
-    assert never is not None and reached is not None
-    assert never.first_remission_date is None and never.days_to_remission is None
+    assert never is not None
+    assert reached is not None
+    assert never.first_remission_date is None
+    assert never.days_to_remission is None
 
     series = summarize("tocilizumab", day("2016-03-01"), [never, reached])
 
@@ -155,5 +163,6 @@ def test_summary_medians_and_kaplan_meier() -> None:
 def test_an_empty_series() -> None:
     series = summarize("tocilizumab", date(2020, 1, 1), [])
 
-    assert series.outcomes == () and series.median_days_to_remission is None
+    assert series.outcomes == ()
+    assert series.median_days_to_remission is None
     assert list(series.kaplan_meier) == [KmPoint(0, 1.0, 0)]
