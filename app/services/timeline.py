@@ -31,7 +31,7 @@ from app.schemas.timeline import (
     RegimenSpan,
 )
 from app.services import clinical_inputs, records, resources, summaries
-from app.services.resources import ASSESSMENT, INFUSION, LAB_RESULT, PATIENT, REGIMEN
+from app.services.resources import ASSESSMENT, INFUSION, LAB_RESULT, PATIENT
 from app.services.uow import UnitOfWork
 
 # Same day: spans first, then what was given, measured, seen, and what the rules concluded.
