@@ -4,15 +4,15 @@ patient then insertion, so the rows of a patient arrive together and in the orde
 `clinical.py` gives them for one patient (a record's position is its `recorded_seq`)."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assessment, LabResult, Patient, Regimen
+from app.models import Patient, PatientFlag, Regimen
 from app.models.base import IdText
-from app.repositories.clinical import ASSESSMENT_COLUMNS, LAB_COLUMNS, REGIMEN_COLUMNS, _text
+from app.repositories.clinical import REGIMEN_COLUMNS, _text
 from app.repositories.scope import Scope
 
 
@@ -47,7 +47,7 @@ def _of_cohort(
 ) -> Select[Any]:
     patient_id = model.patient_id
     return (
-        select(patient_id.cast(IdText()).label("patient_key"), *columns)
+        select(type_coerce(patient_id, IdText()).label("patient_key"), *columns)
         .where(patient_id.in_(cohort), model.entered_in_error.is_(False), *where)
         .order_by(model.created_at, model.id)
     )
@@ -64,15 +64,12 @@ async def regimens(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[A
     return await _all(session, _of_cohort(Regimen, REGIMEN_COLUMNS, cohort))
 
 
-async def lab_results(
-    session: AsyncSession, cohort: Select[Any], tests: tuple[str, ...], until: datetime
-) -> Sequence[Row[Any]]:
-    where = (LabResult.test.in_(tests), LabResult.collected_at <= until)
-    return await _all(session, _of_cohort(LabResult, LAB_COLUMNS, cohort, *where))
-
-
-async def assessments(
-    session: AsyncSession, cohort: Select[Any], until: datetime
-) -> Sequence[Row[Any]]:
-    where = (Assessment.assessed_at <= until,)
-    return await _all(session, _of_cohort(Assessment, ASSESSMENT_COLUMNS, cohort, *where))
+async def stored_remission(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
+    """(patient_key, as_of, rules_version, history) of the cohort's stored remission flags."""
+    stmt = select(
+        type_coerce(PatientFlag.patient_id, IdText()).label("patient_key"),
+        PatientFlag.as_of,
+        PatientFlag.rules_version,
+        PatientFlag.history,
+    ).where(PatientFlag.flag == "remission", PatientFlag.patient_id.in_(cohort))
+    return await _all(session, stmt)

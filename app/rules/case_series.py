@@ -9,9 +9,10 @@ Definitions (clinical-rules.md, "Case-series outcomes", and the contract's Clari
   `as_of`, whichever comes first (the course's last day).
 - `refractory_at_start`, `steroid_dependent_at_start`: the flags as of the start date.
 - `first_remission_date`: the first remission evaluation on or after the start whose status
-  is `met`; a run of remission lasts from its first `met` evaluation to the first later one
-  that is not `met`, or to the course's last day; `longest_remission_days` is the longest
-  (0 without one).
+  is `met` (the start itself when remission is met then); a run of remission lasts from its
+  first `met` evaluation to the first later one that is not `met`, or to the course's last
+  day; `longest_remission_days` is the longest (0 without one). Remission only changes on
+  the days its history names, so the runs are read off that history.
 - `in_remission_at_end`: remission met on the course's last day; `remission_ongoing`: the
   course is ongoing at `as_of` and remission is met then.
 - Summary: median days to remission over the patients who reached it, median longest
@@ -23,10 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.rules.inputs import PatientRecords, Regimen
-from app.rules.outcomes import Status
+from app.rules.inputs import Regimen
+from app.rules.outcomes import FlagChange, Status
 from app.rules.refractory import refractory
-from app.rules.remission import remission_timeline
 from app.rules.settings import RuleSettings
 from app.rules.steroids import steroid_dependent
 from app.rules.survival import KmPoint, kaplan_meier, median
@@ -99,15 +99,29 @@ def course(regimens: Iterable[Regimen], drug: str, as_of: date) -> Course | None
     return Course(first.start_date, end, tuple(ids))
 
 
-def _runs(evaluations: Sequence[tuple[date, bool]], last_day: date) -> list[tuple[date, date]]:
-    """Unbroken runs of `met` (start, end) among evaluations in date order."""
+def _status_on(changes: Sequence[FlagChange], day: date) -> Status | None:
+    """The status on a day: that of the last change on or before it (None before the first)."""
+    status = None
+    for change in changes:
+        if change.effective_date > day:
+            break
+        status = change.to_status
+    return status
+
+
+def _runs(changes: Sequence[FlagChange], start: date, last_day: date) -> list[tuple[date, date]]:
+    """Unbroken runs of `met` (first day, end) from `start` to `last_day`: a run already met
+    on `start` begins there; a run still met on `last_day` ends there."""
     runs: list[tuple[date, date]] = []
-    since: date | None = None
-    for day, met in evaluations:
+    since = start if _status_on(changes, start) is Status.MET else None
+    for change in changes:
+        if not start < change.effective_date <= last_day:
+            continue
+        met = change.to_status is Status.MET
         if met and since is None:
-            since = day
+            since = change.effective_date
         elif not met and since is not None:
-            runs.append((since, day))
+            runs.append((since, change.effective_date))
             since = None
     if since is not None:
         runs.append((since, last_day))
@@ -116,30 +130,29 @@ def _runs(evaluations: Sequence[tuple[date, bool]], last_day: date) -> list[tupl
 
 def outcome(
     patient_key: str,
-    records: PatientRecords,
+    regimens: Sequence[Regimen],
+    remission: Sequence[FlagChange],
     drug: str,
     as_of: date,
     settings: RuleSettings,
 ) -> CaseOutcome | None:
-    """One patient's row of the case series (None: no course of the drug by `as_of`)."""
-    visible = records.visible()
-    found = course(visible.regimens, drug, as_of)
+    """One patient's row of the case series (None: no course of the drug by `as_of`), from
+    the patient's regimens and the changes of remission up to at least the course's last
+    day (`history.remission_changes`, or the stored remission flag's history)."""
+    visible = [r for r in regimens if not r.entered_in_error]
+    found = course(visible, drug, as_of)
     if found is None:
         return None
     last_day = found.last_day(as_of)
-    timeline = remission_timeline(visible, last_day, settings)
-    evaluations = [(e.day, e.status is Status.MET) for e in timeline if e.day >= found.start]
-    runs = _runs(evaluations, last_day)
+    runs = _runs(remission, found.start, last_day)
     first = runs[0][0] if runs else None
-    at_end = timeline[-1].status is Status.MET
+    at_end = _status_on(remission, last_day) is Status.MET
     return CaseOutcome(
         patient_key=patient_key,
         start_date=found.start,
         end_date=found.end,
-        refractory_at_start=refractory(visible.regimens, found.start, settings).status,
-        steroid_dependent_at_start=steroid_dependent(
-            visible.regimens, found.start, settings
-        ).status,
+        refractory_at_start=refractory(visible, found.start, settings).status,
+        steroid_dependent_at_start=steroid_dependent(visible, found.start, settings).status,
         first_remission_date=first,
         days_to_remission=None if first is None else (first - found.start).days,
         longest_remission_days=max(((end - start).days for start, end in runs), default=0),

@@ -1,11 +1,16 @@
-"""The case-series report: one drug's outcomes over the patients the caller sees, read in one
-pass (four statements for the whole cohort) and run through the same converters and rules
-as a single patient's status."""
+"""The case-series report: one drug's outcomes over the patients the caller sees.
+
+Read in one pass (three statements for the whole cohort): the patients, their regimens, and
+their stored remission flags, whose history holds every change of remission up to the day
+they were stored (at each write and by the daily job). A patient whose stored history is
+missing, from other rules, or older than the report's `as_of` is evaluated from its records
+instead, through the same loader as the status, so the answer never depends on how fresh
+the stored flags are."""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Row
@@ -13,7 +18,8 @@ from sqlalchemy import Row
 from app import catalog, rules
 from app.errors import Unprocessable
 from app.metrics import RULES
-from app.repositories import cohort_records
+from app.models import Patient
+from app.repositories import base, cohort_records
 from app.rules import case_series
 from app.services import clinical_inputs
 from app.services.uow import UnitOfWork
@@ -26,19 +32,26 @@ def _grouped(rows: Iterable[Row[Any]]) -> dict[str, list[Row[Any]]]:
     return by_patient
 
 
-def _records(
-    person: Row[Any],
-    regimens: Sequence[Row[Any]],
-    labs: Sequence[Row[Any]],
-    visits: Sequence[Row[Any]],
-) -> rules.PatientRecords:
-    # Each row starts with its patient's key; the converters read the columns after it.
-    return rules.PatientRecords(
-        patient=rules.Patient(sex=person.sex, birth_date=person.birth_date),
-        regimens=tuple(clinical_inputs.regimen(r) for r in regimens),
-        lab_results=tuple(clinical_inputs.lab_result(r[1:], seq) for seq, r in enumerate(labs)),
-        assessments=tuple(clinical_inputs.assessment(r[1:], seq) for seq, r in enumerate(visits)),
-    )
+def _stored(row: Row[Any] | None, as_of: date) -> list[rules.FlagChange] | None:
+    """The stored remission history, if it tells the status on every day up to `as_of`."""
+    if row is None or row.history is None or row.rules_version != rules.RULES_VERSION:
+        return None
+    if row.as_of < as_of:
+        return None
+    changes, previous = [], None
+    for day, status in row.history:
+        changes.append(
+            rules.FlagChange("remission", previous, rules.Status(status), date.fromisoformat(day))
+        )
+        previous = rules.Status(status)
+    return changes
+
+
+async def _replayed(uow: UnitOfWork, patient_key: str, as_of: date) -> list[rules.FlagChange]:
+    patient = await base.get(uow.session, uow.scope, Patient, uuid.UUID(patient_key))
+    assert patient is not None  # in the cohort read in this transaction
+    loaded = await clinical_inputs.load(uow.session, uow.scope, patient, as_of, uow.settings.rules)
+    return rules.remission_changes(loaded, as_of, uow.settings.rules)
 
 
 async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.CaseSeries:
@@ -49,22 +62,27 @@ async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.
     day = as_of or uow.settings.today()
     session = uow.session
     cohort = cohort_records.takers(uow.scope, drug, day)
-    until = datetime.combine(day, time.max, UTC) + clinical_inputs.MARGIN
     people = await cohort_records.patients(session, cohort)
     regimens = _grouped(await cohort_records.regimens(session, cohort))
-    tests = clinical_inputs.HISTORY_TESTS
-    labs = _grouped(await cohort_records.lab_results(session, cohort, tests, until))
-    visits = _grouped(await cohort_records.assessments(session, cohort, until))
+    stored = {
+        row.patient_key: row for row in await cohort_records.stored_remission(session, cohort)
+    }
     uow.audit.listed((uuid.UUID(p.id), p.organization) for p in people)
+    histories = {}
+    for person in people:
+        changes = _stored(stored.get(person.id), day)
+        histories[person.id] = (
+            changes if changes is not None else await _replayed(uow, person.id, day)
+        )
     with RULES.labels("case_series").time():
         outcomes = [
             case_series.outcome(
-                p.id,
-                _records(p, regimens[p.id], labs[p.id], visits[p.id]),
-                drug,
-                day,
-                uow.settings.rules,
+                p.id, _regimens(regimens[p.id]), histories[p.id], drug, day, uow.settings.rules
             )
             for p in people
         ]
     return case_series.summarize(drug, day, (o for o in outcomes if o is not None))
+
+
+def _regimens(rows: Sequence[Row[Any]]) -> list[rules.Regimen]:
+    return [clinical_inputs.regimen(row) for row in rows]

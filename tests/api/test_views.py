@@ -326,3 +326,15 @@ async def test_what_if_validates_like_the_posts(
             assert loc in [e["loc"] for e in response.json()["errors"]], response.text
     async with client_with(app, token(settings, "records:write")) as writer:
         assert (await writer.post(path, json={})).status_code == 403
+
+
+async def test_case_series_from_stored_histories_equals_replaying_the_records(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    from sqlalchemy import text
+
+    stored = await _json(client, "/v1/reports/case-series")
+    async with app.state.engine.begin() as conn:
+        await conn.execute(text("UPDATE patient_flag SET history = NULL"))
+
+    assert await _json(client, "/v1/reports/case-series") == stored

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from app.rules import Regimen, RuleSettings, Status
-from app.rules.case_series import course, outcome, summarize
+from app.rules import PatientRecords, Regimen, RuleSettings, Status, remission_changes
+from app.rules.case_series import CaseOutcome, course, outcome, summarize
 from app.rules.survival import KmPoint
 from tests.unit.rules.builders import day, in_remission, lab, merge, records, regimen, visit
 
@@ -16,6 +16,14 @@ FAILED = (
     regimen("ada", "adalimumab", "2012-02-01", "2013-01-01", "inefficacy"),
     regimen("aba", "abatacept", "2013-02-01", "2015-12-31", "adverse_event"),
 )
+
+
+def of(
+    key: str, patient: PatientRecords, as_of: date, drug: str = "tocilizumab"
+) -> CaseOutcome | None:
+    """The patient's row, its remission history replayed from the records as of `as_of`."""
+    changes = remission_changes(patient, as_of, SETTINGS)
+    return outcome(key, patient.regimens, changes, drug, as_of, SETTINGS)
 
 
 def toci(regimen_id: str, start: str, end: str | None = None) -> Regimen:
@@ -42,7 +50,7 @@ def test_the_seed_woman_refractory_then_a_long_remission() -> None:
         *(in_remission(f"2018-{m:02d}-10", f"d{m}") for m in (6, 8, 10)),
     )
 
-    row = outcome("p1", patient, "tocilizumab", day("2018-11-30"), SETTINGS)
+    row = of("p1", patient, day("2018-11-30"))
 
     assert row is not None
     assert row.refractory_at_start is Status.MET
@@ -92,9 +100,7 @@ def test_no_course_without_a_regimen_started_by_as_of_or_one_entered_in_error() 
     wrong = replace(toci("t2", "2016-01-01"), entered_in_error=True)
 
     assert course((later, wrong), "tocilizumab", day("2020-01-01")) is None
-    assert (
-        outcome("p", records(regimens=(later,)), "tocilizumab", day("2020-01-01"), SETTINGS) is None
-    )
+    assert of("p", records(regimens=(later,)), day("2020-01-01")) is None
 
 
 def test_remission_before_the_end_of_a_stopped_course_and_lost_after() -> None:
@@ -105,7 +111,7 @@ def test_remission_before_the_end_of_a_stopped_course_and_lost_after() -> None:
         records(labs=(lab("crpX", "crp", "2016-06-15", 50.0),)),
     )
 
-    row = outcome("p", patient, "tocilizumab", day("2020-01-01"), SETTINGS)
+    row = of("p", patient, day("2020-01-01"))
 
     assert row is not None
     assert row.first_remission_date == day("2016-03-01")
@@ -120,7 +126,7 @@ def test_a_course_ended_in_remission_is_not_ongoing() -> None:
         records(regimens=(toci("t1", "2016-01-01", "2016-04-01"),)), in_remission("2016-03-01")
     )
 
-    row = outcome("p", patient, "tocilizumab", day("2020-01-01"), SETTINGS)
+    row = of("p", patient, day("2020-01-01"))
 
     assert row is not None
     assert row.in_remission_at_end
@@ -129,19 +135,11 @@ def test_a_course_ended_in_remission_is_not_ongoing() -> None:
 
 
 def test_summary_medians_and_kaplan_meier() -> None:
-    never = outcome(
-        "n",
-        records(regimens=(toci("t", "2016-01-01"),)),
-        "tocilizumab",
-        day("2016-03-01"),
-        SETTINGS,
-    )
-    reached = outcome(
+    never = of("n", records(regimens=(toci("t", "2016-01-01"),)), day("2016-03-01"))
+    reached = of(
         "r",
         merge(records(regimens=(toci("t", "2016-01-01"),)), in_remission("2016-01-21")),
-        "tocilizumab",
         day("2016-03-01"),
-        SETTINGS,
     )
     assert never is not None
     assert reached is not None
@@ -166,3 +164,18 @@ def test_an_empty_series() -> None:
     assert series.outcomes == ()
     assert series.median_days_to_remission is None
     assert list(series.kaplan_meier) == [KmPoint(0, 1.0, 0)]
+
+
+def test_remission_already_met_on_the_start_day_counts_from_the_start() -> None:
+    # In remission since March (on methotrexate); tocilizumab added in April.
+    patient = merge(
+        records(regimens=(toci("t1", "2016-04-01"),)),
+        in_remission("2016-03-01", "a"),
+        in_remission("2016-05-01", "b"),
+    )
+
+    row = of("p", patient, day("2016-06-01"))
+
+    assert row is not None
+    assert row.first_remission_date == day("2016-04-01") and row.days_to_remission == 0
+    assert row.longest_remission_days == 61
