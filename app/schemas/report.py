@@ -65,15 +65,15 @@ CASE_SERIES_EXAMPLE = {
         {
             "patient_id": "0b5f4c1e-8d8e-4c43-9a0b-0f3f3f0e1a11",
             "start_date": "2016-01-10",
-            "end_date": None,
+            "end_date": "2018-06-30",
             "refractory_at_start": "met",
             "steroid_dependent_at_start": "not_met",
             "first_remission_date": "2016-05-09",
             "days_to_remission": 120,
             "longest_remission_days": 700,
             "in_remission_at_end": True,
-            "remission_ongoing": True,
-            "follow_up_days": 3977,
+            "remission_ongoing": False,
+            "follow_up_days": 902,
         }
     ],
 }

@@ -30,6 +30,8 @@ class DoseStepRead(BaseModel):
 
 
 class RegimenSpan(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["regimen"] = "regimen"
     start: date
     end: date | None = Field(description="null: ongoing")
@@ -40,6 +42,8 @@ class RegimenSpan(BaseModel):
 
 
 class InfusionEvent(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["infusion"] = "infusion"
     date: date
     record_id: uuid.UUID
@@ -48,6 +52,8 @@ class InfusionEvent(BaseModel):
 
 
 class LabResultEvent(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["lab_result"] = "lab_result"
     date: date
     record_id: uuid.UUID
@@ -56,6 +62,8 @@ class LabResultEvent(BaseModel):
 
 
 class AssessmentEvent(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["assessment"] = "assessment"
     date: date
     record_id: uuid.UUID
@@ -66,7 +74,9 @@ class AssessmentEvent(BaseModel):
 class FlagChangeEvent(BaseModel):
     """A change of a flag's status, as the status history shows it (no record of its own)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_serialization_defaults_required=True
+    )
 
     kind: Literal["flag_change"] = "flag_change"
     date: date

@@ -24,8 +24,8 @@ CSV = "text/csv"
 SVG = "image/svg+xml"
 CSV_EXAMPLE = (
     ",".join(CSV_COLUMNS)
-    + "\r\n0b5f4c1e-8d8e-4c43-9a0b-0f3f3f0e1a11,2016-01-10,,met,not_met,2016-05-09,120,700,"
-    "true,true,3977\r\n"
+    + "\r\n0b5f4c1e-8d8e-4c43-9a0b-0f3f3f0e1a11,2016-01-10,2018-06-30,met,not_met,2016-05-09,"
+    "120,700,true,false,902\r\n"
 )
 
 
