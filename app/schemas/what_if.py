@@ -45,10 +45,17 @@ class WhatIfRequest(InputModel):
                     "as_of": "2016-06-01",
                     "add": {
                         "lab_results": [
-                            {**examples.LAB_RESULT, "collected_at": "2016-05-30T08:00:00Z"}
+                            {
+                                **{
+                                    k: v
+                                    for k, v in examples.LAB_RESULT.items()
+                                    if k != "external_id"
+                                },
+                                "collected_at": "2016-05-30T08:00:00Z",
+                            }
                         ]
                     },
-                    "exclude": ["3f1c9a52-6a55-4f7e-9d0e-2b8c4b1f7a10"],
+                    "exclude": [],
                 }
             ]
         }
