@@ -1,7 +1,5 @@
-"""Column-only reads of many patients' live records at once, for reports over a cohort: one
-statement per record type for the whole cohort (never one per patient), each ordered by
-patient then insertion, so the rows of a patient arrive together and in the order
-`clinical.py` gives them for one patient (a record's position is its `recorded_seq`)."""
+"""Column-only reads over a cohort of patients at once, for reports: one statement per kind of
+row for the whole cohort (never one per patient); each row starts with its `patient_key`."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -45,11 +43,10 @@ async def patients(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[A
 def _of_cohort(
     model: Any, columns: tuple[Any, ...], cohort: Select[Any], *where: Any
 ) -> Select[Any]:
+    # Unordered: the rules order a patient's regimens themselves (no sort of the cohort's).
     patient_id = model.patient_id
-    return (
-        select(type_coerce(patient_id, IdText()).label("patient_key"), *columns)
-        .where(patient_id.in_(cohort), model.entered_in_error.is_(False), *where)
-        .order_by(model.created_at, model.id)
+    return select(type_coerce(patient_id, IdText()).label("patient_key"), *columns).where(
+        patient_id.in_(cohort), model.entered_in_error.is_(False), *where
     )
 
 
