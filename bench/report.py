@@ -20,7 +20,7 @@ from app.config import Settings
 from app.main import create_app
 from app.security import mint_token
 
-ROUTES = (
+ROUTES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("json", "/v1/reports/case-series", {}),
     ("csv", "/v1/reports/case-series", {"Accept": "text/csv"}),
     ("km.svg", "/v1/reports/case-series/km.svg", {}),

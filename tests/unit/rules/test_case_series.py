@@ -177,5 +177,6 @@ def test_remission_already_met_on_the_start_day_counts_from_the_start() -> None:
     row = of("p", patient, day("2016-06-01"))
 
     assert row is not None
-    assert row.first_remission_date == day("2016-04-01") and row.days_to_remission == 0
+    assert row.first_remission_date == day("2016-04-01")
+    assert row.days_to_remission == 0
     assert row.longest_remission_days == 61
