@@ -1,5 +1,5 @@
-"""Command line: serve, migrate, token, reevaluate, worker, deliver, export, mllp, openapi,
-dev-secret."""
+"""Command line: serve, migrate, token, reevaluate, worker, deliver, export, mllp, demo,
+openapi, dev-secret."""
 
 import argparse
 import asyncio
@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "mllp", help="receive HL7 v2 ORU^R01 over MLLP (TR_MLLP_HOST, TR_MLLP_PORT, TR_MLLP_ORGS)"
     )
+    demo = sub.add_parser("demo", help="load synthetic demo patients (migrates first)")
+    demo.add_argument(
+        "--force", action="store_true", help="even if the database holds other patients"
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings())
@@ -64,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         return _openapi()
     if args.command == "reevaluate":
         return asyncio.run(_reevaluate(Settings(), args.as_of, args.batch_size))
+    if args.command == "demo":
+        settings = Settings()
+        cli_migrate.upgrade(settings)
+        return asyncio.run(_demo(settings, args.force))
     if args.command == "mllp":
         return asyncio.run(_mllp(Settings()))
     if args.command in ("worker", "deliver", "export"):
@@ -128,6 +136,27 @@ async def _mllp(settings: Settings) -> int:
         server.close()
         await server.wait_closed()
         await database.dispose()
+    return 0
+
+
+async def _demo(settings: Settings, force: bool) -> int:
+    from app.db import Database
+    from app.errors import Conflict
+    from app.services import demo
+
+    database = Database.open(settings)
+    try:
+        loaded = await demo.load(database, settings, force=force)
+    except Conflict as exc:
+        print(f"refused: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    created, present = ", ".join(loaded.created), ", ".join(loaded.present)
+    print(
+        f"demo patients loaded into organization {settings.default_organization!r}: "
+        f"{created or 'none'}; already there: {present or 'none'}"
+    )
     return 0
 
 

@@ -33,8 +33,10 @@ from app.api.routes import (
     ops,
     patients,
     regimens,
+    reports,
     status,
     subscriptions,
+    views,
 )
 from app.config import Settings
 from app.db import Database
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lab_results,
         assessments,
         status,
+        views,
+        reports,
         catalog,
         audit,
         subscriptions,

@@ -94,9 +94,12 @@ async def _audit_refusal(request: Request, who: Principal, refusal: HTTPExceptio
     await uow.record_failure(refusal.status_code, error=refusal)
 
 
-def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[UnitOfWork]]:
+def _unit_of_work(
+    *scopes: str, write: bool, idempotent: bool = True
+) -> Callable[..., AsyncIterator[UnitOfWork]]:
     """The request's unit of work, committed before the response is sent; a request that
-    fails is rolled back and audited with the status it is answered with."""
+    fails is rolled back and audited with the status it is answered with. `idempotent`: a
+    writer claims the request's Idempotency-Key."""
 
     async def open_uow(
         request: Request, who: Annotated[Principal, Depends(require(*scopes))]
@@ -105,7 +108,7 @@ def _unit_of_work(*scopes: str, write: bool) -> Callable[..., AsyncIterator[Unit
         uow = UnitOfWork(state.database, who, state.settings, write=write, origin=_origin(request))
         try:
             async with uow:
-                if write:
+                if write and idempotent:
                     await _claim_idempotency_key(request, uow)
                 yield uow
                 await uow.commit()
@@ -181,6 +184,12 @@ ExportUoW = Annotated[
 ]
 LabWriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True), scope="function")
+]
+# A what-if: a reader whose hypothetical records are written inside a savepoint and rolled
+# back (so on SQLite it needs the write turn); it stores nothing, so it claims no key.
+WhatIfUoW = Annotated[
+    UnitOfWork,
+    Depends(_unit_of_work("records:read", write=True, idempotent=False), scope="function"),
 ]
 AuditUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("audit:read", write=False), scope="function")

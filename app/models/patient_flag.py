@@ -1,7 +1,8 @@
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -24,3 +25,5 @@ class PatientFlag(Base):
     as_of: Mapped[date]
     rules_version: Mapped[str] = mapped_column(String(32))
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Remission only: every change of its status up to `as_of`, [[effective_date, status]].
+    history: Mapped[list[Any] | None] = mapped_column(JSON)

@@ -16,7 +16,7 @@ async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace each (patient_id, flag) row in one statement (no read first)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(PatientFlag).values(list(rows))
-    changing = ("status", "since", "as_of", "rules_version", "evaluated_at")
+    changing = ("status", "since", "as_of", "rules_version", "evaluated_at", "history")
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[PatientFlag.patient_id, PatientFlag.flag],

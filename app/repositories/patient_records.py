@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assessment, DoseChange, Infusion, LabResult
+from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.repositories.base import M, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -112,3 +112,62 @@ def assessment_filters(start: datetime | None, end: datetime | None) -> list[Col
     if end is not None:
         filters.append(Assessment.assessed_at < end)
     return filters
+
+
+async def in_period(
+    session: AsyncSession,
+    scope: Scope,
+    model: type[M],
+    patient_id: uuid.UUID,
+    *,
+    sort: Any,
+    start: Any = None,
+    end: Any = None,
+) -> Sequence[M]:
+    """A patient's live records of one type whose `sort` value lies in [start, end] (an
+    open bound when None), ordered by it then id."""
+    table: Any = model
+    where = [table.patient_id == patient_id, table.entered_in_error.is_(False)]
+    where += [sort >= start] if start is not None else []
+    where += [sort <= end] if end is not None else []
+    stmt = select(model).where(*where, *scope.where(model)).order_by(sort, table.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def regimens_overlapping(
+    session: AsyncSession,
+    scope: Scope,
+    patient_id: uuid.UUID,
+    first: date | None,
+    last: date | None,
+) -> Sequence[Regimen]:
+    """A patient's live regimens taken on at least one day of [first, last] (None: open)."""
+    where: list[ColumnElement[bool]] = [
+        Regimen.patient_id == patient_id,
+        Regimen.entered_in_error.is_(False),
+    ]
+    if last is not None:
+        where.append(Regimen.start_date <= last)
+    if first is not None:
+        where.append(or_(Regimen.end_date.is_(None), Regimen.end_date >= first))
+    stmt = select(Regimen).where(*where, *scope.where(Regimen))
+    return (await session.scalars(stmt.order_by(Regimen.start_date, Regimen.id))).all()
+
+
+async def ids_of_patient(
+    session: AsyncSession,
+    scope: Scope,
+    patient_id: uuid.UUID,
+    ids: set[uuid.UUID],
+    models: Sequence[type[Any]],
+) -> set[uuid.UUID]:
+    """Which of `ids` name records of this patient (of the given types), in one statement."""
+    if not ids:
+        return set()
+    parts = [
+        select(model.id).where(
+            model.patient_id == patient_id, model.id.in_(ids), *scope.where(model)
+        )
+        for model in models
+    ]
+    return set((await session.scalars(union_all(*parts))).all())

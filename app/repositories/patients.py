@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
@@ -56,3 +56,12 @@ async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> bo
     to another organization meanwhile is not found)."""
     stmt = select(Patient.id).where(Patient.id == patient_id, *scope.where(Patient))
     return await session.scalar(stmt.with_for_update()) is not None
+
+
+async def mrns_like(session: AsyncSession, prefix: str) -> tuple[int, set[tuple[str, str]]]:
+    """Every patient counted (whatever its organization: the demo refuses to mix with real
+    patients anywhere), and (organization, mrn) of those whose mrn starts with `prefix`."""
+    total = await session.scalar(select(func.count()).select_from(Patient))
+    stmt = select(Patient.organization, Patient.mrn).where(Patient.mrn.startswith(prefix))
+    found = {(organization, mrn) for organization, mrn in (await session.execute(stmt)).all()}
+    return int(total or 0), found

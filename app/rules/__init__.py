@@ -10,7 +10,7 @@ from app.rules import activity, refractory, remission, safety, steroids
 from app.rules.dates import clinical_date, window_bounds
 from app.rules.doses import Dose, current_dose, dose_on
 from app.rules.exact import exact
-from app.rules.history import status_history
+from app.rules.history import remission_changes, status_history
 from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
@@ -78,6 +78,7 @@ __all__ = [
     "evaluate_flags",
     "exact",
     "interval_in_force",
+    "remission_changes",
     "status_history",
     "to_canonical",
     "window_bounds",

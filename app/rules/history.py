@@ -29,6 +29,17 @@ def _changes(flag: str, timeline: Iterable[tuple[date, Status]]) -> list[FlagCha
     return changes
 
 
+def remission_changes(
+    records: PatientRecords, as_of: date, settings: RuleSettings | None = None
+) -> list[FlagChange]:
+    """Every change of remission up to `as_of`, oldest first (what the stored remission flag
+    keeps: its status on any day up to `as_of` is that of the last change on or before it).
+    Records entered in error are ignored."""
+    settings = settings or RuleSettings()
+    timeline = remission_timeline(records.visible(), as_of, settings)
+    return _changes("remission", ((e.day, e.status) for e in timeline))
+
+
 def status_history(
     records: PatientRecords, as_of: date, settings: RuleSettings | None = None
 ) -> list[FlagChange]:

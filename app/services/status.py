@@ -1,6 +1,7 @@
 """Patient status: the rules run over the records, on demand and materialised per write."""
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 from app import rules
@@ -13,11 +14,30 @@ RULES_VERSION = rules.RULES_VERSION
 
 
 async def evaluate(
-    uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    as_of: date | None,
+    *,
+    leaving_out: frozenset[str] = frozenset(),
 ) -> rules.PatientStatus:
+    """The status as of a date (default today); `leaving_out`: ids of records to ignore (a
+    regimen's infusions go with it), for a what-if."""
     day, loaded = await _records(uow, patient_id, as_of)
+    if leaving_out:
+        loaded = without(loaded, leaving_out)
     with RULES.labels("status").time():
         return rules.evaluate(loaded, day, uow.settings.rules)
+
+
+def without(loaded: rules.PatientRecords, ids: frozenset[str]) -> rules.PatientRecords:
+    """The records but those named (an infusion also goes when its regimen is named)."""
+    return replace(
+        loaded,
+        regimens=tuple(r for r in loaded.regimens if r.id not in ids),
+        infusions=tuple(i for i in loaded.infusions if i.id not in ids and i.regimen_id not in ids),
+        lab_results=tuple(lab for lab in loaded.lab_results if lab.id not in ids),
+        assessments=tuple(a for a in loaded.assessments if a.id not in ids),
+    )
 
 
 async def history(

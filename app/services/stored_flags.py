@@ -36,7 +36,9 @@ async def store(
     loaded = await clinical_inputs.load(session, scope, patient, as_of, settings.rules)
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
+        remission = rules.remission_changes(loaded, as_of, settings.rules)
     after: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
+    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in remission]
     rows = [
         {
             "patient_id": patient_id,
@@ -46,6 +48,7 @@ async def store(
             "as_of": as_of,
             "rules_version": rules.RULES_VERSION,
             "evaluated_at": datetime.now(settings.zone),
+            "history": history if name == "remission" else None,
         }
         for name in FLAG_NAMES
     ]

@@ -12,9 +12,10 @@ through repositories, handing them `uow.session` and, for anything about patient
 `uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
+import contextlib
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -194,6 +195,20 @@ class UnitOfWork:
             await audit_events.append(session, self._event(self._origin))
         await session.commit()
         self._committed = True
+
+    @contextlib.asynccontextmanager
+    async def hypothetical(self) -> AsyncIterator[None]:
+        """Writes made inside are seen by the reads inside, then undone (a savepoint rolled
+        back, whatever happens): no row, version, event or stored flag survives it."""
+        outbox, changed, locked = self.outbox, set(self.changed_patients), set(self.locked_patients)
+        self.outbox = Outbox()  # the events of the writes inside are dropped with them
+        savepoint = await self.session.begin_nested()
+        try:
+            yield
+        finally:
+            await savepoint.rollback()
+            self.outbox, self.changed_patients = outbox, changed
+            self.locked_patients = locked  # a savepoint's row locks go with it
 
     async def lock_patient(self, patient_id: uuid.UUID) -> None:
         """One writer per patient at a time (until commit), so the flags stored at commit see

@@ -235,3 +235,26 @@ async def test_interval_check_reads_the_interval_in_force(client: httpx.AsyncCli
         {"status": "on_time", "days_since_previous": 28},
         {"status": "on_time", "days_since_previous": 14},
     ]
+
+
+async def test_the_timeline_shows_a_regimen_with_its_dose_steps(client: httpx.AsyncClient) -> None:
+    pid = (await f.patient(client))["id"]
+    toci = await f.regimen(client, pid, dose={"value": 4, "unit": "mg/kg"})
+    path = f"/v1/regimens/{toci['id']}/dose-changes"
+    raised = (await client.post(path, json=change("2016-03-06", 8, "mg/kg", 21))).json()
+    dropped = await client.post(path, json=change("2016-05-01", 6, "mg/kg"))
+    await client.delete(f"/v1/dose-changes/{dropped.json()['id']}")
+
+    timeline = await client.get(f"/v1/patients/{pid}/timeline")
+
+    assert timeline.status_code == 200, timeline.text
+    (span,) = [item for item in timeline.json()["items"] if item["kind"] == "regimen"]
+    assert [
+        (s["effective_date"], s["dose"], s["interval_days"], s["dose_change_id"])
+        for s in span["doses"]
+    ] == [
+        (toci["start_date"], {"value": 4.0, "unit": "mg/kg"}, toci["interval_days"], None),
+        ("2016-03-06", {"value": 8.0, "unit": "mg/kg"}, 21, raised["id"]),
+    ]  # the change entered in error is not a step
+    assert toci["end_date"] is None  # ongoing: the dose in force today is the last step's
+    assert span["record"]["current_dose"] == {"value": 8.0, "unit": "mg/kg"}
