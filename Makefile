@@ -34,15 +34,22 @@ run: $(STAMP)
 	[ $$served -eq 0 ] || kill -TERM $$worker 2>/dev/null; \
 	wait $$worker; exit $$served
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; "auto": one per core, 0: in this
+# process). Each worker has its own databases (tests/support/databases.py); tests marked
+# xdist_group run in one worker, one after another (--dist loadgroup).
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 ## test: install and run the whole suite (TR_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
-# The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails.
+# The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails
+# (pytest-cov combines the workers' coverage).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --cov=app/rules --cov-branch --cov-fail-under=100 \
+	$(BIN)/python -m pytest -q $(PARALLEL) --cov=app/rules --cov-branch --cov-fail-under=100 \
 	  --cov-report=term-missing:skip-covered
 
 ## test-fast: the inner loop: every test that starts no server or subprocess (-m "not slow")
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check app tests migrations bench proofs
