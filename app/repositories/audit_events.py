@@ -41,12 +41,19 @@ async def page(
     )
 
 
-async def append(session: AsyncSession, event: dict[str, Any]) -> None:
-    """One event, as a plain INSERT (no ORM unit of work: it runs on every request). An
-    event naming a patient carries that patient's organization, read by the INSERT itself."""
+async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Events (one request's, or a group commit's batch of reads), as one plain multi-row
+    INSERT (no ORM unit of work: it runs on every request). An event naming a patient
+    carries that patient's organization, read by the INSERT itself."""
+    rows = [_with_organization(event) for event in events]
+    if rows:
+        await session.execute(insert(AuditEvent).values(rows))
+
+
+def _with_organization(event: dict[str, Any]) -> dict[str, Any]:
     values = dict(event)
     if values.get("organization") is None and values.get("patient_id") is not None:
         values["organization"] = (
             select(Patient.organization).where(Patient.id == values["patient_id"]).scalar_subquery()
         )
-    await session.execute(insert(AuditEvent).values(values))
+    return values
