@@ -34,15 +34,30 @@ run: $(STAMP)
 	[ $$served -eq 0 ] || kill -TERM $$worker 2>/dev/null; \
 	wait $$worker; exit $$served
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; "auto": one per core, 0: in this
+# process). Each worker has its own databases (tests/support/databases.py); tests marked
+# xdist_group run in one worker, one after another (--dist loadgroup). Tests marked serial
+# bound a wait in wall-clock time: they run afterwards, alone, in one process. Both parts run
+# even if the first fails; either failing fails the target.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+COVERAGE := --cov=app/rules --cov-branch
+
 ## test: install and run the whole suite (TR_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
-# The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails.
+# The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails
+# (pytest-cov combines the workers' coverage; the serial part adds its own to it).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --cov=app/rules --cov-branch --cov-fail-under=100 \
-	  --cov-report=term-missing:skip-covered
+	$(PYTEST) $(PARALLEL) -m "not serial" $(COVERAGE) --cov-report=; parallel=$$?; \
+	$(PYTEST) -m serial $(COVERAGE) --cov-append --cov-fail-under=100 \
+	  --cov-report=term-missing:skip-covered; serial=$$?; \
+	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 ## test-fast: the inner loop: every test that starts no server or subprocess (-m "not slow")
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) $(PARALLEL) -m "not slow and not serial"; parallel=$$?; \
+	$(PYTEST) -m "not slow and serial"; serial=$$?; \
+	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check app tests migrations bench proofs

@@ -1,9 +1,10 @@
 """Engine and session factory, built from settings (nothing connects at import time)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from app.config import Settings, sqlite_path
-from app.errors import Unavailable
+from app.errors import Unavailable, is_transient
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -108,14 +109,85 @@ class WriteTurn:
             self._lock.release()
 
 
+# Writes the rows of one batch, each a caller's, with the batch's session (no commit).
+Writer = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Queued:
+    writer: Writer
+    row: Any
+    deadline: float  # time.monotonic() by which its caller must have its answer
+    done: "asyncio.Future[None]"
+
+
+class GroupCommit:
+    """Rows of concurrent callers written in one transaction and made durable by one commit:
+    `write` returns once its row's batch has committed (or raises what failed it). While one
+    batch commits, the rows that arrive meanwhile wait together for the next, so a busy
+    process commits about once per commit's latency instead of once per caller, and a quiet
+    one commits at once. The batch waits for the write turn and the database only as long as
+    the most hurried of its callers may (SQLite: the write turn, then BEGIN IMMEDIATE)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], turn: WriteTurn) -> None:
+        self._sessions = sessions
+        self._turn = turn
+        self._queue: list[_Queued] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def write(self, writer: Writer, row: Any, deadline: float) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # A caller that gave up (cancelled) does not leave its batch's failure unread.
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._queue.append(_Queued(writer, row, deadline, done))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._drain())
+        await asyncio.shield(done)  # the row is written whether or not its caller waits
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            await self._settle(batch)
+
+    async def _settle(self, batch: list[_Queued]) -> None:
+        try:
+            await self._commit(batch)
+        except Exception as exc:
+            if len(batch) > 1 and not is_transient(exc):
+                for queued in batch:  # a row that cannot be written fails its caller alone
+                    await self._settle([queued])
+                return
+            for queued in batch:  # the database is busy or gone: the same for every row
+                queued.done.set_exception(exc)
+        else:
+            for queued in batch:
+                queued.done.set_result(None)
+
+    async def _commit(self, batch: list[_Queued]) -> None:
+        deadline = min(queued.deadline for queued in batch)
+        writers: dict[Writer, list[Any]] = {}
+        for queued in batch:
+            writers.setdefault(queued.writer, []).append(queued.row)
+        async with self._sessions() as session, self._turn.within(deadline - time.monotonic()):
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            await session.connection(execution_options={**WRITE, BUSY_MS: left_ms})
+            for writer, rows in writers.items():
+                await writer(session, rows)
+            await session.commit()
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
-    """What a unit of work opens: the engine, its sessions and the process's queue of
-    SQLite writers (one per process, shared by every unit of work in it)."""
+    """What a unit of work opens: the engine, its sessions, the process's queue of SQLite
+    writers (one per process, shared by every unit of work in it) and its group commit."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     turn: WriteTurn
+    group: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group", GroupCommit(self.sessions, self.turn))
 
     @classmethod
     def open(cls, settings: Settings) -> "Database":

@@ -22,7 +22,7 @@ from app.main import create_app
 from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # bounds waits to TIMEOUT + SLACK
 TIMEOUT = 1.0
 SLACK = 0.7  # scheduling and the request itself, well under a second queued writer's wait
 

@@ -177,12 +177,17 @@ class UnitOfWork:
         """Flush, store the flags of the changed patients, write the outbox, append the audit
         event, commit."""
         session = self.session
-        if not self._write and self.settings.is_sqlite and self._origin is not None:
-            # SQLite cannot turn a read snapshot into a write while another writer holds the
-            # lock ("database is locked" at once): the read ends, and its audit event takes
-            # the write lock in its own transaction, in turn.
+        quiet = not self.changed_patients and not self.outbox.pending
+        if not self._write and self._origin is not None and quiet:
+            # A read: its transaction ends (nothing to make durable), then its audit event is
+            # written with those of the process's concurrent reads, in one transaction whose
+            # commit it waits for: no read is answered before its audit row is durable, and
+            # reads share one commit (and, on SQLite, one turn at the write lock).
             await session.commit()
-            await self._take_write_turn()
+            self._committed = True
+            event = self._event(self._origin)
+            await self._database.group.write(audit_events.append, event, self._deadline)
+            return
         await session.flush()  # the batched inserts first: the rules must see them
         for patient_id in sorted(self.changed_patients):
             await self.lock_patient(patient_id)
@@ -192,7 +197,7 @@ class UnitOfWork:
         self.changed_patients.clear()
         await self.outbox.flush(session, self.settings)
         if self._origin is not None:
-            await audit_events.append(session, self._event(self._origin))
+            await audit_events.append(session, [self._event(self._origin)])
         await session.commit()
         self._committed = True
 

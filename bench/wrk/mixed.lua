@@ -1,5 +1,6 @@
 -- Modes (TR_BENCH_MODE): bare (the ceiling app), read (one patient), cohort (patients by
--- stored flag), mixed.
+-- stored flag), lab (one lab-result POST), status (one patient's status), mixed; the lean
+-- probe's (bench/probe_compare.py): probe-read, probe-lab (ids.probe_patients).
 -- Mixed EHR workload: 70 % reads (patient, lab list, status), 30 % writes (lab result,
 -- assessment, infusion). Ids come from ids.lua, written by bench/load.py.
 local ids = dofile(os.getenv("TR_BENCH_IDS"))
@@ -30,9 +31,22 @@ local function post(path, body)
     ["Content-Type"] = "application/json"}, body)
 end
 
+local function lab_body()
+  return string.format('{"test":"crp","value":%.2f,"unit":"mg/L","collected_at":"%s"}',
+    math.random() * 20, minute_stamp())
+end
+
 function request()
   if mode == "bare" then return wrk.format("GET", "/ping") end
   if mode == "read" then return get("/v1/patients/" .. pick(ids.patients)) end
+  if mode == "lab" then
+    return post("/v1/patients/" .. pick(ids.patients) .. "/lab-results", lab_body())
+  end
+  if mode == "status" then return get("/v1/patients/" .. pick(ids.patients) .. "/status") end
+  if mode == "probe-read" then return get("/patients/" .. pick(ids.probe_patients)) end
+  if mode == "probe-lab" then
+    return post("/patients/" .. pick(ids.probe_patients) .. "/lab-results", lab_body())
+  end
   if mode == "cohort" then
     return get("/v1/patients?flag=" .. pick({"refractory", "steroid_dependent", "remission"})
       .. "&flag_status=" .. pick({"met", "not_met", "insufficient_data"}) .. "&limit=50")
@@ -42,11 +56,7 @@ function request()
   if r <= 30 then return get("/v1/patients/" .. patient) end
   if r <= 50 then return get("/v1/patients/" .. patient .. "/lab-results?limit=50") end
   if r <= 70 then return get("/v1/patients/" .. patient .. "/status") end
-  if r <= 85 then
-    return post("/v1/patients/" .. patient .. "/lab-results", string.format(
-      '{"test":"crp","value":%.2f,"unit":"mg/L","collected_at":"%s"}',
-      math.random() * 20, minute_stamp()))
-  end
+  if r <= 85 then return post("/v1/patients/" .. patient .. "/lab-results", lab_body()) end
   if r <= 95 then
     return post("/v1/patients/" .. patient .. "/assessments", string.format(
       '{"assessed_at":"%s","tender_joints_28":%d,"swollen_joints_28":%d,"patient_global":%d}',

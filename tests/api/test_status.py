@@ -18,7 +18,8 @@ from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token
 from tests.support.databases import Databases
 
-pytestmark = pytest.mark.anyio
+# The journey is written once per module: under xdist its tests share one worker.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("status-journey")]
 
 FAILED = [  # drug, route, dose, start, end, reason
     ("methotrexate", "oral", {"value": 15, "unit": "mg"}, "2008-01-01", "2010-06-30", "inefficacy"),

@@ -36,7 +36,8 @@ from tests.support import factories as f
 from tests.support.clients import ROOT, SECRET
 from tests.support.serving import Server
 
-pytestmark = pytest.mark.slow
+# One served app and one seed for the module: under xdist all of it runs in one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ
 CHECKS = [

@@ -5,11 +5,16 @@ scratch folder, copied with SQLite's backup API (a consistent copy of a WAL data
 PostgreSQL (TR_TEST_DATABASE_URL): databases named after the one given, created next to it
 on the same server with `CREATE DATABASE <db>_t<N> TEMPLATE <db>_tpl` (tens of ms) and
 dropped after the test.
+
+Under pytest-xdist every worker process has its own `Databases`: its names carry the worker's
+id (`<db>_gw1_t<N>`), so workers never drop or clone each other's databases; SQLite's scratch
+folder is already the worker's own (pytest's temporary directories are per worker).
 """
 
 import asyncio
 import contextlib
 import itertools
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,11 +26,14 @@ from app.config import Settings
 
 
 class Databases:
-    def __init__(self, base_url: str | None, scratch: Path) -> None:
+    def __init__(self, base_url: str | None, scratch: Path, worker: str | None = None) -> None:
         """`base_url`: a PostgreSQL database the suite may create others next to; None:
-        SQLite files under `scratch`."""
+        SQLite files under `scratch`. `worker`: the xdist worker's id (PYTEST_XDIST_WORKER
+        unless given), part of every PostgreSQL name made here."""
         self._base = make_url(base_url) if base_url else None
         self._scratch = scratch
+        worker = worker if worker is not None else os.environ.get("PYTEST_XDIST_WORKER", "")
+        self._prefix = f"{worker}_" if worker else ""
         self._numbers = itertools.count(1)
         self._template: str | None = None
 
@@ -79,7 +87,7 @@ class Databases:
     def _name(self, suffix: str) -> str:
         if self._base is None:
             return f"sqlite:///{self._scratch / f'{suffix}.db'}"
-        name = f"{self._base.database}_{suffix}"
+        name = f"{self._base.database}_{self._prefix}{suffix}"
         return self._base.set(database=name).render_as_string(hide_password=False)
 
     def _admin(self, *statements: str) -> None:

@@ -15,7 +15,8 @@ from tests.support.webhooks import subscribe
 from tests.support.workers import deliver_until
 from tests.workers.journal import deliveries
 
-pytestmark = pytest.mark.anyio
+# Deadlines and timeouts of a second or less, measured in wall-clock time: run alone.
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]
 SECOND_IN_HOURS = 1 / 3600
 
 
