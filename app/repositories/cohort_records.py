@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Row, Select, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Patient, PatientFlag, Regimen
+from app.models import DoseChange, Patient, PatientFlag, Regimen
 from app.models.base import IdText
-from app.repositories.clinical import REGIMEN_COLUMNS, _text
+from app.repositories.clinical import DOSE_CHANGE_COLUMNS, REGIMEN_COLUMNS, _text
 from app.repositories.scope import Scope
 
 
@@ -59,6 +59,11 @@ async def _all(session: AsyncSession, stmt: Select[Any]) -> Sequence[Row[Any]]:
 
 async def regimens(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
     return await _all(session, _of_cohort(Regimen, REGIMEN_COLUMNS, cohort))
+
+
+async def dose_changes(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
+    """The cohort's live dose changes (a taper changes the steroid dose at the start)."""
+    return await _all(session, _of_cohort(DoseChange, DOSE_CHANGE_COLUMNS, cohort))
 
 
 async def stored_remission(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:

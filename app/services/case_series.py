@@ -1,11 +1,11 @@
 """The case-series report: one drug's outcomes over the patients the caller sees.
 
-Read in one pass (three statements for the whole cohort): the patients, their regimens, and
-their stored remission flags, whose history holds every change of remission up to the day
-they were stored (at each write and by the daily job). A patient whose stored history is
-missing, from other rules, or older than the report's `as_of` is evaluated from its records
-instead, through the same loader as the status, so the answer never depends on how fresh
-the stored flags are."""
+Read in one pass (four statements for the whole cohort): the patients, their regimens, the
+regimens' dose changes, and their stored remission flags, whose history holds every change
+of remission up to the day they were stored (at each write and by the daily job). A patient
+whose stored history is missing, from other rules, or older than the report's `as_of` is
+evaluated from its records instead, through the same loader as the status, so the answer
+never depends on how fresh the stored flags are."""
 
 import uuid
 from collections import defaultdict
@@ -64,6 +64,7 @@ async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.
     cohort = cohort_records.takers(uow.scope, drug, day)
     people = await cohort_records.patients(session, cohort)
     regimens = _grouped(await cohort_records.regimens(session, cohort))
+    doses = clinical_inputs.by_regimen(await cohort_records.dose_changes(session, cohort))
     stored = {
         row.patient_key: row for row in await cohort_records.stored_remission(session, cohort)
     }
@@ -77,12 +78,17 @@ async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.
     with RULES.labels("case_series").time():
         outcomes = [
             case_series.outcome(
-                p.id, _regimens(regimens[p.id]), histories[p.id], drug, day, uow.settings.rules
+                p.id,
+                _regimens(regimens[p.id], doses),
+                histories[p.id],
+                drug,
+                day,
+                uow.settings.rules,
             )
             for p in people
         ]
     return case_series.summarize(drug, day, (o for o in outcomes if o is not None))
 
 
-def _regimens(rows: Sequence[Row[Any]]) -> list[rules.Regimen]:
-    return [clinical_inputs.regimen(row) for row in rows]
+def _regimens(rows: Sequence[Row[Any]], doses: clinical_inputs.DoseChanges) -> list[rules.Regimen]:
+    return [clinical_inputs.regimen(row, doses) for row in rows]

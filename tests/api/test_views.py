@@ -338,3 +338,28 @@ async def test_case_series_from_stored_histories_equals_replaying_the_records(
         await conn.execute(text("UPDATE patient_flag SET history = NULL"))
 
     assert await _json(client, "/v1/reports/case-series") == stored
+
+
+async def test_case_series_reads_a_steroid_taper_recorded_as_dose_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    """Prednisone 20 mg/day from 2014; one patient's is tapered to 5 mg/day in 2015 by a dose
+    change. The report's steroid dependence at the start of tocilizumab is the status's."""
+    kept, tapered = (
+        (await f.patient(client))["id"],
+        (await f.patient(client, mrn="MRN-TAPER"))["id"],
+    )
+    for pid in (kept, tapered):
+        steroid = await f.prednisone(client, pid, start_date="2014-01-01", end_date=None)
+        await f.regimen(client, pid)  # tocilizumab from 2016-01-10
+        if pid == tapered:
+            body = {"effective_date": "2015-01-01", "dose": {"value": 5, "unit": "mg/day"}}
+            await f.created(client, f"/v1/regimens/{steroid['id']}/dose-changes", body)
+
+    report = await _json(client, "/v1/reports/case-series", drug="tocilizumab")
+
+    rows = {row["patient_id"]: row["steroid_dependent_at_start"] for row in report["items"]}
+    for pid in (kept, tapered):
+        status = await _json(client, f"/v1/patients/{pid}/status", as_of="2016-01-10")
+        assert rows[pid] == status["steroid_dependent"]["status"]
+    assert (rows[kept], rows[tapered]) == ("met", "not_met")
