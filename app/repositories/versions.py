@@ -2,10 +2,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
+from app.models.base import utcnow
 from app.repositories.base import keyset_page
 from app.repositories.scope import Scope
 
@@ -31,6 +32,14 @@ def add(
             actor=actor,
         )
     )
+
+
+async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Append many first versions in one executemany INSERT (a batch of new records);
+    each dict has the columns `add` takes."""
+    if rows:
+        stamped = [{"id": uuid.uuid4(), "recorded_at": utcnow(), **row} for row in rows]
+        await session.execute(insert(RecordVersion), stamped)
 
 
 async def page_for_record(
