@@ -87,7 +87,7 @@ async def insert_many(session: AsyncSession, model: type[M], rows: Sequence[dict
     """New records in one executemany INSERT (no ORM objects: a batch's rows are written,
     never read back). The caller has checked their unique values under the patients' locks."""
     if rows:
-        await session.execute(insert(model), list(rows))
+        await session.execute(insert(model.__table__), list(rows))
 
 
 def lab_filters(

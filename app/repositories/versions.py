@@ -39,7 +39,7 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
     each dict has the columns `add` takes."""
     if rows:
         stamped = [{"id": uuid.uuid4(), "recorded_at": utcnow(), **row} for row in rows]
-        await session.execute(insert(RecordVersion), stamped)
+        await session.execute(insert(RecordVersion.__table__), stamped)
 
 
 async def page_for_record(
