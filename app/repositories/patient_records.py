@@ -5,11 +5,11 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Assessment, DoseChange, Infusion, LabResult
-from app.repositories.base import M, keyset_page, visible
+from app.repositories.base import M, insert_rows, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
 
@@ -87,7 +87,7 @@ async def insert_many(session: AsyncSession, model: type[M], rows: Sequence[dict
     """New records in one executemany INSERT (no ORM objects: a batch's rows are written,
     never read back). The caller has checked their unique values under the patients' locks."""
     if rows:
-        await session.execute(insert(model.__table__), list(rows))
+        await insert_rows(session, model.__table__, rows)
 
 
 def lab_filters(

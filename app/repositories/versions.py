@@ -2,12 +2,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
 from app.models.base import utcnow
-from app.repositories.base import keyset_page
+from app.repositories.base import insert_rows, keyset_page
 from app.repositories.scope import Scope
 
 
@@ -39,7 +39,7 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
     each dict has the columns `add` takes."""
     if rows:
         stamped = [{"id": uuid.uuid4(), "recorded_at": utcnow(), **row} for row in rows]
-        await session.execute(insert(RecordVersion.__table__), stamped)
+        await insert_rows(session, RecordVersion.__table__, stamped)
 
 
 async def page_for_record(
