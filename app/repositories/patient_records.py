@@ -64,7 +64,8 @@ async def by_external_ids(
         *scope.where(model),
     )
     found: dict[tuple[uuid.UUID, str], M] = {}
-    for row in (await session.scalars(stmt.order_by(table.entered_in_error))).all():
+    rows: Sequence[Any] = (await session.scalars(stmt.order_by(table.entered_in_error))).all()
+    for row in rows:
         key = (row.patient_id, row.external_id)
         if key in wanted:
             found.setdefault(key, row)  # the live one first, as by_external_id
@@ -83,7 +84,9 @@ async def existing_ids(
     return set(found.all())
 
 
-async def insert_many(session: AsyncSession, model: type[M], rows: Sequence[dict[str, Any]]) -> None:
+async def insert_many(
+    session: AsyncSession, model: type[M], rows: Sequence[dict[str, Any]]
+) -> None:
     """New records in one executemany INSERT (no ORM objects: a batch's rows are written,
     never read back). The caller has checked their unique values under the patients' locks."""
     if rows:

@@ -10,8 +10,8 @@ batch whose commit fails stores nothing and every line of it reports a 503.
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from itertools import groupby
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -157,24 +157,31 @@ async def _patients_of(
         if not found.entered_in_error:
             batch.by_id[found.id] = found
 
-    def patient_of(line: ImportLine) -> Patient:
-        if line.patient_id is not None:
-            found = batch.by_id.get(line.patient_id) or by_id.get(line.patient_id)
-            if found is None:
-                raise NotFound("no patient with this id")
-            if found.entered_in_error:
-                raise NotFound("this patient was entered in error")
-            return found
-        if line.patient_mrn is None:
-            raise NotFound("name the patient by patient_id or patient_mrn")
-        answer = batch.by_mrn.get(line.patient_mrn) or by_mrn[line.patient_mrn]
-        if isinstance(answer, DomainError):
-            raise answer
-        if answer.entered_in_error:
-            raise NotFound("the patient with this mrn was entered in error")
-        return answer
+    return lambda line: _found(batch, by_mrn, by_id, line)
 
-    return patient_of
+
+def _found(
+    batch: _Batch,
+    by_mrn: dict[str, Patient | DomainError],
+    by_id: dict[uuid.UUID, Patient],
+    line: ImportLine,
+) -> Patient:
+    """A line's patient among those looked up (as _patient_of answers it), or its problem."""
+    if line.patient_id is not None:
+        found = batch.by_id.get(line.patient_id) or by_id.get(line.patient_id)
+        if found is None:
+            raise NotFound("no patient with this id")
+        if found.entered_in_error:
+            raise NotFound("this patient was entered in error")
+        return found
+    if line.patient_mrn is None:
+        raise NotFound("name the patient by patient_id or patient_mrn")
+    answer = batch.by_mrn.get(line.patient_mrn) or by_mrn[line.patient_mrn]
+    if isinstance(answer, DomainError):
+        raise answer
+    if answer.entered_in_error:
+        raise NotFound("the patient with this mrn was entered in error")
+    return answer
 
 
 async def _outcome(uow: UnitOfWork, batch: _Batch, line: ImportLine) -> Outcome:

@@ -168,7 +168,7 @@ async def create_batch(
     now = utcnow()
     for columns, sent in rows:
         patient_id, record_id = columns["patient_id"], columns.get("id")
-        key = (patient_id, columns.get("external_id"))
+        key: Any = (patient_id, columns.get("external_id"))
         found = (stored.get(key) or earlier.get(key)) if key[1] is not None else None
         try:
             if patient_id in missing:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 from app.config import Settings
 from app.main import create_app
 from app.services import stored_flags
-from tests.support import factories as f
 from tests.outbox.stored import events, opened
+from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token, unique_mrn
 
 pytestmark = pytest.mark.anyio
@@ -223,7 +223,9 @@ async def test_lab_lines_stored_together_keep_every_guarantee_of_one_by_one(
         assert history[0]["version"] == 1
         assert history[0]["data"]["id"] == record_id
     async with opened(settings) as database:
-        written = [e.data for e in await events(database, settings) if e.event_type == "record.created"]
+        written = [
+            e.data for e in await events(database, settings) if e.event_type == "record.created"
+        ]
     assert {e["resource_id"] for e in written if e["resource_type"] == "lab_result"} == {
         stored[0]["id"],
         *created,
