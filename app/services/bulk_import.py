@@ -25,14 +25,30 @@ from app.repositories import patient_records
 from app.repositories.scope import Scope
 from app.schemas.lab_result import LabResultCreate
 from app.security import Principal
-from app.services import assessments, infusions, lab_results, patients, records, regimens
+from app.services import (
+    assessments,
+    dose_changes,
+    infusions,
+    lab_results,
+    patients,
+    records,
+    regimens,
+)
 from app.services.records import Saved
-from app.services.resources import ASSESSMENT, INFUSION, LAB_RESULT, PATIENT, REGIMEN, Resource
+from app.services.resources import (
+    ASSESSMENT,
+    DOSE_CHANGE,
+    INFUSION,
+    LAB_RESULT,
+    PATIENT,
+    REGIMEN,
+    Resource,
+)
 from app.services.uow import AuditRecord, Origin, UnitOfWork
 
 log = logging.getLogger("app.import")
 KINDS: dict[str, Resource[Any]] = {
-    kind.name: kind for kind in (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT)
+    kind.name: kind for kind in (PATIENT, REGIMEN, INFUSION, DOSE_CHANGE, LAB_RESULT, ASSESSMENT)
 }
 Status = Literal["created", "duplicate", "error"]
 
@@ -230,6 +246,9 @@ async def _create(
     if kind is INFUSION:
         regimen_id = await _regimen_of(uow, batch, line)
         return await infusions.create(uow, regimen_id, body, record_id=line.record_id)
+    if kind is DOSE_CHANGE:
+        regimen_id = await _regimen_of(uow, batch, line)
+        return await dose_changes.create(uow, regimen_id, body, record_id=line.record_id)
     patient_id = (await _patient_of(uow, batch, line)).id
     if kind is REGIMEN:
         return await regimens.create(uow, patient_id, body, record_id=line.record_id)
@@ -257,13 +276,14 @@ async def _patient_of(uow: UnitOfWork, batch: _Batch, line: ImportLine) -> Patie
 
 
 async def _regimen_of(uow: UnitOfWork, batch: _Batch, line: ImportLine) -> uuid.UUID:
-    """An infusion's regimen: `regimen_id`, or `regimen_external_id` of the line's patient."""
+    """An infusion's or a dose change's regimen: `regimen_id`, or `regimen_external_id` of
+    the line's patient."""
     if line.regimen_id is not None:
         regimen = await records.get(uow, REGIMEN, line.regimen_id)
         batch.by_id.setdefault(regimen.patient_id, await _patient(uow, regimen.patient_id))
         return regimen.id
     if line.regimen_external_id is None:
-        raise NotFound("name the infusion's regimen by regimen_id or regimen_external_id")
+        raise NotFound("name the regimen by regimen_id or regimen_external_id")
     patient = await _patient_of(uow, batch, line)
     found = await patient_records.by_external_id(
         uow.session, uow.scope, Regimen, patient.id, line.regimen_external_id
