@@ -38,7 +38,8 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
     """Append many first versions in one executemany INSERT (a batch of new records);
     each dict has the columns `add` takes."""
     if rows:
-        stamped = [{"id": uuid.uuid4(), "recorded_at": utcnow(), **row} for row in rows]
+        now = utcnow()
+        stamped = [{"id": uuid.uuid4(), "recorded_at": now, **row} for row in rows]
         await insert_rows(session, RecordVersion.__table__, stamped)
 
 
