@@ -1,4 +1,5 @@
-"""Bulk throughput and memory, against the served service (`python -m app serve`, one process).
+"""Bulk throughput and memory, against the served service (`python -m app serve`, 2 workers as
+the README deploys it; `--workers 1` for one process).
 
     # import: lab lines/s of POST /v1/import into a fresh, migrated database
     TR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/h_bulk \
@@ -8,7 +9,8 @@
         .venv/bin/python -m bench.bulk export
 
 Import lines are bench/courses.py's (the seed's) patients and lab results, named by
-patient_mrn; the patients go first and are not timed. Peak RSS is the process's VmHWM.
+patient_mrn; the patients go first and are not timed. Server CPU is the whole process tree's
+(supervisor and workers); peak RSS is the largest VmHWM among them (a worker's).
 """
 
 import argparse
@@ -34,10 +36,18 @@ NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The largest VmHWM of the process and its children (uvicorn's workers)."""
+    peak = 0.0
+    for each in _tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def _tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(each for child in children for each in _tree(int(child)))]
 
 
 def _lines(numbers: range, labs: bool) -> Iterator[bytes]:
@@ -86,14 +96,19 @@ def bench_import(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (a load-independent cost per line)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time a process and its living children have used (a load-independent
+    cost per line)."""
+    total = 0.0
+    for each in _tree(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (in the dev lock) sampling the server: raw collapsed stacks into `out`."""
-    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "-o", str(out)]
+    command = ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--format", "raw"]
+    command += ["-o", str(out)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return spy
@@ -155,11 +170,18 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=400, help="import: patients' labs")
     parser.add_argument("--first", type=int, default=100_001, help="import: first patient number")
     parser.add_argument("--profile", type=Path, help="import: py-spy's collapsed stacks here")
+    parser.add_argument("--workers", type=int, default=2, help="the server's (TR_WORKERS)")
     args = parser.parse_args()
     settings = Settings(jwt_secret=SECRET)
     cli_migrate.upgrade(settings)
     scratch = Path(tempfile.mkdtemp(prefix="tr-bulk-"))
-    server = Server(settings.database_url, SECRET, scratch / "server.log", target=AS_DEPLOYED)
+    server = Server(
+        settings.database_url,
+        SECRET,
+        scratch / "server.log",
+        workers=args.workers,
+        target=AS_DEPLOYED,
+    )
     token = mint_token(settings, "bulk-bench", "records:read records:write", 3600)
     server.start()
     try:

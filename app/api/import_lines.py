@@ -13,6 +13,7 @@ from app.api.problems import validation_errors
 from app.errors import BadRequest, DomainError, Unprocessable
 from app.schemas.assessment import AssessmentCreate
 from app.schemas.common import ExternalId, InputModel
+from app.schemas.dose_change import DoseChangeCreate
 from app.schemas.infusion import InfusionCreate
 from app.schemas.lab_result import LabResultCreate
 from app.schemas.patient import Mrn, PatientCreate
@@ -23,6 +24,7 @@ CREATE: dict[str, type[BaseModel]] = {
     "patient": PatientCreate,
     "regimen": RegimenCreate,
     "infusion": InfusionCreate,
+    "dose_change": DoseChangeCreate,
     "lab_result": LabResultCreate,
     "assessment": AssessmentCreate,
 }

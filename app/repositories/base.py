@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -42,6 +43,13 @@ async def insert(session: AsyncSession, row: Base, *, may_collide: bool) -> None
     async with session.begin_nested():
         session.add(row)
         await session.flush()
+
+
+async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Many rows of one table in as few statements as the driver allows: the RETURNING of
+    the ids makes SQLAlchemy send multi-row VALUES ("insertmanyvalues"), where a plain
+    executemany is one INSERT a row for PostgreSQL to run."""
+    await session.execute(insert_into(table).returning(table.c.id), list(rows))
 
 
 async def save(session: AsyncSession, row: Base) -> bool:

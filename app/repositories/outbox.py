@@ -4,10 +4,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Delivery, OutboxEvent
+from app.repositories.base import insert_rows
 
 
 async def last_seqs(
@@ -24,9 +25,11 @@ async def last_seqs(
 
 
 async def add_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """One multi-row INSERT (no ORM objects: events are written, never read back here)."""
-    await session.execute(insert(OutboxEvent), list(rows))
+    """Multi-row INSERTs (no ORM objects: events are written, never read back here); the
+    `event_type` attribute is the `type` column."""
+    columns = [{("type" if key == "event_type" else key): v for key, v in r.items()} for r in rows]
+    await insert_rows(session, OutboxEvent.__table__, columns)
 
 
 async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await session.execute(insert(Delivery), list(rows))
+    await insert_rows(session, Delivery.__table__, rows)

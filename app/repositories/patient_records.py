@@ -1,7 +1,7 @@
 """Listings of one patient's records (regimens, infusions, lab results, assessments)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
-from app.repositories.base import M, keyset_page, visible
+from app.repositories.base import M, insert_rows, keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
 
@@ -46,6 +46,51 @@ async def by_external_id(
         table.patient_id == patient_id, table.external_id == external_id, *scope.where(model)
     )
     return await session.scalar(stmt.order_by(table.entered_in_error).limit(1))
+
+
+async def by_external_ids(
+    session: AsyncSession,
+    scope: Scope,
+    model: type[M],
+    wanted: Collection[tuple[uuid.UUID, str]],
+) -> dict[tuple[uuid.UUID, str], M]:
+    """by_external_id for many (patient id, external id) pairs in one query (a batch's)."""
+    table: Any = model
+    if not wanted:
+        return {}
+    stmt = select(model).where(
+        table.patient_id.in_({patient for patient, _ in wanted}),
+        table.external_id.in_({external for _, external in wanted}),
+        *scope.where(model),
+    )
+    found: dict[tuple[uuid.UUID, str], M] = {}
+    rows: Sequence[Any] = (await session.scalars(stmt.order_by(table.entered_in_error))).all()
+    for row in rows:
+        key = (row.patient_id, row.external_id)
+        if key in wanted:
+            found.setdefault(key, row)  # the live one first, as by_external_id
+    return found
+
+
+async def existing_ids(
+    session: AsyncSession, model: type[M], record_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these ids a record of `model` has, in any organization (an id is taken
+    whoever sees it)."""
+    if not record_ids:
+        return set()
+    table: Any = model
+    found = await session.scalars(select(table.id).where(table.id.in_(record_ids)))
+    return set(found.all())
+
+
+async def insert_many(
+    session: AsyncSession, model: type[M], rows: Sequence[dict[str, Any]]
+) -> None:
+    """New records in one executemany INSERT (no ORM objects: a batch's rows are written,
+    never read back). The caller has checked their unique values under the patients' locks."""
+    if rows:
+        await insert_rows(session, model.__table__, rows)
 
 
 def lab_filters(

@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,23 @@ async def by_mrn(
     if organization is not None:
         stmt = stmt.where(Patient.organization == organization)
     return (await session.scalars(stmt.order_by(Patient.organization).limit(2))).all()
+
+
+async def by_mrns(session: AsyncSession, scope: Scope, mrns: Collection[str]) -> Sequence[Patient]:
+    """The patients with any of these mrns that `scope` sees (a batch's lookups at once)."""
+    if not mrns:
+        return []
+    stmt = select(Patient).where(Patient.mrn.in_(set(mrns)), *scope.where(Patient))
+    return (await session.scalars(stmt.order_by(Patient.organization))).all()
+
+
+async def by_ids(
+    session: AsyncSession, scope: Scope, patient_ids: Collection[uuid.UUID]
+) -> Sequence[Patient]:
+    if not patient_ids:
+        return []
+    stmt = select(Patient).where(Patient.id.in_(set(patient_ids)), *scope.where(Patient))
+    return (await session.scalars(stmt)).all()
 
 
 async def page(
@@ -46,6 +63,24 @@ async def page(
 
 def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
     return [] if mrn is None else [Patient.mrn == mrn]
+
+
+async def lock_many(
+    session: AsyncSession, scope: Scope, patient_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """`lock` for many patients in one statement, in id order (as the unit of work's commit
+    takes them: no two writers wait on each other crosswise); the ids of the live patients
+    `scope` sees (those new records may be about)."""
+    stmt = (
+        select(Patient.id)
+        .where(
+            Patient.id.in_(sorted(patient_ids)),
+            Patient.entered_in_error.is_(False),
+            *scope.where(Patient),
+        )
+        .order_by(Patient.id)
+    )
+    return set((await session.scalars(stmt.with_for_update())).all())
 
 
 async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> bool:

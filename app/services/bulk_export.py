@@ -15,11 +15,27 @@ from app.repositories import bulk
 from app.security import Principal
 from app.services import resources
 from app.services.records import patient_of
-from app.services.resources import ASSESSMENT, INFUSION, LAB_RESULT, PATIENT, REGIMEN, Resource
+from app.services.resources import (
+    ASSESSMENT,
+    DOSE_CHANGE,
+    INFUSION,
+    LAB_RESULT,
+    PATIENT,
+    REGIMEN,
+    Resource,
+)
 from app.services.uow import Origin, UnitOfWork
 
-# Dependency order: a regimen before its infusions, so an import of the export can run.
-EXPORTED: tuple[Resource[Any], ...] = (PATIENT, REGIMEN, INFUSION, LAB_RESULT, ASSESSMENT)
+# Dependency order: a regimen before its infusions and dose changes, so an import of the
+# export can run.
+EXPORTED: tuple[Resource[Any], ...] = (
+    PATIENT,
+    REGIMEN,
+    INFUSION,
+    DOSE_CHANGE,
+    LAB_RESULT,
+    ASSESSMENT,
+)
 PAGE = 500
 
 

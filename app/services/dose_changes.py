@@ -21,7 +21,11 @@ _TWICE = "this regimen already has a dose change effective on this date"
 
 
 async def create(
-    uow: UnitOfWork, regimen_id: uuid.UUID, body: DoseChangeCreate
+    uow: UnitOfWork,
+    regimen_id: uuid.UUID,
+    body: DoseChangeCreate,
+    *,
+    record_id: uuid.UUID | None = None,
 ) -> Saved[DoseChange]:
     # Locked and re-read: two changes of one date cannot both pass the check below.
     regimen = await records.target(uow, REGIMEN, regimen_id, live=True, lock=True)
@@ -31,6 +35,7 @@ async def create(
     if existing is not None:
         return _resent(uow, existing, body)
     row = DoseChange(
+        id=record_id,
         patient_id=regimen.patient_id,
         regimen_id=regimen.id,
         effective_date=body.effective_date,

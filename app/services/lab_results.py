@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from app import catalog, rules
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, DomainError, Unprocessable
 from app.models import LabResult
 from app.repositories import patient_records as repo
 from app.schemas.common import PageRequest
@@ -112,6 +112,26 @@ async def create(
     sent, derived = _columns(body)
     row = LabResult(id=record_id, patient_id=patient_id, **derived, **sent)
     return await records.create_natural(uow, row, sent)
+
+
+async def create_many(
+    uow: UnitOfWork, items: Sequence[tuple[uuid.UUID, LabResultCreate, uuid.UUID | None]]
+) -> list[Saved[uuid.UUID] | DomainError]:
+    """`create` for many results at once (an import batch's): (patient id, body, id to keep
+    or None) each; per item, in order, what records.create_batch says or the body's problem
+    (a test or unit not accepted), and nothing of a refused item is written."""
+    refused: list[DomainError | None] = []
+    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for patient_id, body, record_id in items:
+        try:
+            sent, derived = _columns(body)
+        except DomainError as exc:
+            refused.append(exc)
+            continue
+        refused.append(None)
+        rows.append(({"id": record_id, "patient_id": patient_id, **derived, **sent}, sent))
+    stored = iter(await records.create_batch(uow, LAB_RESULT, rows))
+    return [next(stored) if problem is None else problem for problem in refused]
 
 
 async def correct(

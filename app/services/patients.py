@@ -1,10 +1,10 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, DomainError, NotFound, Unprocessable
 from app.models import Patient
 from app.repositories import flags
 from app.repositories import patients as repo
@@ -34,12 +34,37 @@ async def by_mrn(uow: UnitOfWork, mrn: str) -> Patient:
     """The one patient with this mrn in the caller's organizations (the lookup of the FHIR
     identifier, HL7 PID-3 and import's patient_mrn): 404 if none, 409 if several."""
     uow.audit.touch(PATIENT.name)
-    found = await repo.by_mrn(uow.session, uow.scope, mrn)
+    found = _one_of(await repo.by_mrn(uow.session, uow.scope, mrn))
+    uow.audit.touch(PATIENT.name, found.id, found.id)
+    return found
+
+
+async def by_mrns(uow: UnitOfWork, mrns: Collection[str]) -> dict[str, Patient | DomainError]:
+    """by_mrn for many mrns in one query (an import batch's): the patient or the problem."""
+    uow.audit.touch(PATIENT.name)
+    found: dict[str, list[Patient]] = {mrn: [] for mrn in mrns}
+    for patient in await repo.by_mrns(uow.session, uow.scope, mrns):
+        found[patient.mrn].append(patient)
+    answers: dict[str, Patient | DomainError] = {}
+    for mrn, matches in found.items():
+        try:
+            answers[mrn] = _one_of(matches)
+        except DomainError as exc:
+            answers[mrn] = exc
+    return answers
+
+
+async def by_ids(uow: UnitOfWork, patient_ids: Collection[uuid.UUID]) -> Sequence[Patient]:
+    """The patients with these ids the caller sees (entered-in-error ones included)."""
+    return await repo.by_ids(uow.session, uow.scope, patient_ids)
+
+
+def _one_of(found: Sequence[Patient]) -> Patient:
+    """The one patient an mrn names in the caller's organizations: 404 none, 409 several."""
     if not found:
         raise NotFound("no patient with this mrn")
     if len(found) > 1:
         raise Conflict("this mrn names patients in more than one organization")
-    uow.audit.touch(PATIENT.name, found[0].id, found[0].id)
     return found[0]
 
 

@@ -7,12 +7,13 @@ Each write appends the record's new state to `record_version` and a `record.crea
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, NotFound, PreconditionFailed
+from app.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from app.models import RecordVersion
 from app.models.base import Record, utcnow
 from app.repositories import base as repo
@@ -120,18 +121,96 @@ async def create_natural(uow: UnitOfWork, row: M, sent: dict[str, Any]) -> Saved
         )
         if existing is None:
             raise
+    _check_resent(existing, sent)
+    uow.audit.touch(resources.of(type(row)).name, existing.id, patient_of(existing))
+    return Saved(existing, created=False)
+
+
+def _check_resent(existing: Any, sent: dict[str, Any]) -> None:
+    """A body whose external_id a record has already is a re-send of it (nothing to do) when
+    it sends what the record holds; else a 409 naming the record."""
     if existing.entered_in_error:
         raise Conflict(
             "a record with this external_id was entered in error; send a new external_id",
             existing_id=str(existing.id),
         )
-    if all(getattr(existing, name) == value for name, value in sent.items()):
-        uow.audit.touch(resources.of(type(row)).name, existing.id, patient_of(existing))
-        return Saved(existing, created=False)
-    raise Conflict(
-        "a record with this external_id exists with different content",
-        existing_id=str(existing.id),
-    )
+    if any(getattr(existing, name) != value for name, value in sent.items()):
+        raise Conflict(
+            "a record with this external_id exists with different content",
+            existing_id=str(existing.id),
+        )
+
+
+async def create_batch(
+    uow: UnitOfWork, kind: Resource[Any], rows: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[Saved[uuid.UUID] | DomainError]:
+    """create_natural for many new records of one patient-owned type (an import batch's):
+    each row is (its columns, with `patient_id` and `id` or None; the columns as sent).
+
+    The rows' patients are locked once, in id order; their stored `external_id`s are read
+    in one query under those locks (every writer of a patient holds its lock, so nothing can
+    take one meanwhile); records, first versions and events are written by executemany.
+    Per row, in order: the new record's id, created; an identical re-send (of a stored
+    record, or of an earlier row of the batch with its external_id or id) its id, not
+    created; or the problem, and nothing of that row is written."""
+    uow.audit.about(kind.name)
+    missing = await uow.lock_patients(columns["patient_id"] for columns, _ in rows)
+    wanted = {
+        (columns["patient_id"], columns["external_id"])
+        for columns, _ in rows
+        if columns.get("external_id") is not None
+    }
+    stored = await patient_records.by_external_ids(uow.session, uow.scope, kind.model, wanted)
+    earlier: dict[Any, SimpleNamespace] = {}
+    results: list[Saved[uuid.UUID] | DomainError] = []
+    new: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    now = utcnow()
+    for columns, sent in rows:
+        patient_id, record_id = columns["patient_id"], columns.get("id")
+        key: Any = (patient_id, columns.get("external_id"))
+        found = (stored.get(key) or earlier.get(key)) if key[1] is not None else None
+        try:
+            if patient_id in missing:
+                raise NotFound(f"no live patient with this id for this {kind.name}")
+            if found is not None:
+                _check_resent(found, sent)
+                results.append(Saved(found.id, created=False))
+                continue
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        if record_id is not None and record_id in earlier:
+            results.append(Saved(record_id, created=False))
+            continue
+        row = {**columns, "id": record_id or uuid.uuid4(), "version": 1}
+        row.update(created_at=now, updated_at=now, entered_in_error=False)
+        state = SimpleNamespace(**row)
+        earlier[row["id"]] = state
+        if key[1] is not None:
+            earlier[key] = state
+        new.append(row)
+        data = kind.snapshot.model_validate(state).model_dump(mode="json")
+        snapshots.append(_version(uow, kind, row["id"], patient_id, data))
+        uow.outbox.record_written(kind.name, row["id"], 1, patient_id)
+        uow.changed_patients.add(patient_id)
+        results.append(Saved(row["id"], created=True))
+    await patient_records.insert_many(uow.session, kind.model, new)
+    await versions.add_many(uow.session, snapshots)
+    return results
+
+
+def _version(
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, patient_id: uuid.UUID, data: Any
+) -> dict[str, Any]:
+    return {
+        "resource_type": kind.name,
+        "resource_id": record_id,
+        "patient_id": patient_id,
+        "version": 1,
+        "data": data,
+        "actor": uow.actor,
+    }
 
 
 async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: int | None) -> M:

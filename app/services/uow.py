@@ -223,6 +223,13 @@ class UnitOfWork:
                 raise NotFound("no patient with this id")
             self.locked_patients.add(patient_id)
 
+    async def lock_patients(self, patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """lock_patient for many at once (one statement, id order); the ids not found."""
+        wanted = set(patient_ids) - self.locked_patients
+        if wanted:
+            self.locked_patients |= await patients.lock_many(self.session, self.scope, wanted)
+        return wanted - self.locked_patients
+
     async def record_failure(self, status: int, *, error: BaseException) -> None:
         """After a failed block: the refused or failed request is audited all the same, in a
         short transaction of its own. Not when the database is busy or unreachable (a second

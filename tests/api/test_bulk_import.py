@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from app.config import Settings
 from app.main import create_app
 from app.services import stored_flags
+from tests.outbox.stored import events, opened
 from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token, unique_mrn
 
@@ -165,3 +166,67 @@ async def test_ids_are_kept_when_free_and_a_taken_id_is_a_duplicate(
     first = await imported(client, [line, line])
     assert [(o["status"], o["id"]) for o in first[:2]] == [("created", kept), ("duplicate", kept)]
     assert (await client.get(f"/v1/lab-results/{kept}")).json()["version"] == 1
+
+
+async def test_lab_lines_stored_together_keep_every_guarantee_of_one_by_one(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """One batch of lab lines (lab_results.create_many): each created one has its first
+    version and record.created event; dedupe by external_id and id within the batch and
+    against stored records; per-line problems; an entered-in-error line among them."""
+    patient, gone = await f.patient(client), await f.patient(client)
+    await client.delete(f"/v1/patients/{gone['id']}")
+    stored = await imported(client, [lab(patient["mrn"], external_id="OLD")])
+    kept, mrn = str(uuid.uuid4()), patient["mrn"]
+    lines: list[Any] = [
+        lab(mrn, external_id="A"),
+        {"type": "lab_result", "patient_id": patient["id"], **f.lab_body(external_id="B")},
+        lab(mrn, external_id="A"),  # an identical re-send of line 1
+        lab(mrn, external_id="A", value=7.5),  # different content
+        lab(mrn, external_id="OLD"),  # stored already, identical
+        lab(mrn, external_id="OLD", value=7.5),
+        lab("nobody"),
+        lab(gone["mrn"]),
+        {"type": "lab_result", "patient_id": str(uuid.uuid4()), **f.lab_body()},
+        lab(mrn, unit="furlongs"),
+        {"id": kept, **lab(mrn)},
+        {"id": kept, **lab(mrn)},
+        {**lab(mrn, external_id="C"), "entered_in_error": True},
+        lab(mrn),
+    ]
+    outcomes = (await imported(client, lines))[:-1]
+    assert [(o["status"], o.get("problem", {}).get("status")) for o in outcomes] == [
+        ("created", None),
+        ("created", None),
+        ("duplicate", None),
+        ("error", 409),
+        ("duplicate", None),
+        ("error", 409),
+        ("error", 404),
+        ("error", 404),
+        ("error", 404),
+        ("error", 422),
+        ("created", None),
+        ("duplicate", None),
+        ("created", None),
+        ("created", None),
+    ]
+    assert outcomes[2]["id"] == outcomes[0]["id"] == outcomes[3]["problem"]["existing_id"]
+    assert outcomes[4]["id"] == stored[0]["id"] == outcomes[5]["problem"]["existing_id"]
+    assert outcomes[10]["id"] == outcomes[11]["id"] == kept
+    created = [o["id"] for o in outcomes if o["status"] == "created"]
+    listed = await client.get(f"/v1/patients/{patient['id']}/lab-results?limit=50")
+    live = {r["id"] for r in listed.json()["items"]}
+    assert live == {stored[0]["id"], *created} - {outcomes[12]["id"]}
+    for record_id in created:
+        history = (await client.get(f"/v1/lab-results/{record_id}/history")).json()["items"]
+        assert history[0]["version"] == 1
+        assert history[0]["data"]["id"] == record_id
+    async with opened(settings) as database:
+        written = [
+            e.data for e in await events(database, settings) if e.event_type == "record.created"
+        ]
+    assert {e["resource_id"] for e in written if e["resource_type"] == "lab_result"} == {
+        stored[0]["id"],
+        *created,
+    }

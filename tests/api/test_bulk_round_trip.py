@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
+from app.schemas import examples
 from app.schemas.assessment import AssessmentCreate
 from app.schemas.infusion import InfusionCreate
 from app.schemas.lab_result import LabResultCreate
@@ -80,7 +81,8 @@ async def test_export_then_import_into_an_empty_database_restores_every_status(
 ) -> None:
     await seed(settings)
     extra = await f.patient(client)
-    await f.regimen(client, extra["id"], external_id="EHR-ORDER-9")
+    ordered = await f.regimen(client, extra["id"], external_id="EHR-ORDER-9")
+    await f.created(client, f"/v1/regimens/{ordered['id']}/dose-changes", examples.DOSE_CHANGE)
     mistaken = await f.created(
         client, f"/v1/patients/{extra['id']}/lab-results", f.lab_body(value=9.0)
     )
@@ -88,9 +90,9 @@ async def test_export_then_import_into_an_empty_database_restores_every_status(
     lines = await exported(client)
     assert [line["type"] for line in lines] == sorted(
         (line["type"] for line in lines),
-        key=["patient", "regimen", "infusion", "lab_result", "assessment"].index,
+        key=["patient", "regimen", "infusion", "dose_change", "lab_result", "assessment"].index,
     )
-    assert any(line["type"] == "infusion" for line in lines)
+    assert {"infusion", "dose_change"} <= {line["type"] for line in lines}
     assert [line["id"] for line in lines if line["entered_in_error"]] == [mistaken["id"]]
     body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
     async with client_with(empty, token(empty.state.settings)) as target:
@@ -112,6 +114,16 @@ async def test_export_then_import_into_an_empty_database_restores_every_status(
             assert after.json() == before.json()
         again = (await target.post("/v1/import", content=body, headers=NDJSON)).text
         assert json.loads(again.splitlines()[-1])["duplicate"] == len(lines)
+        # A dose change names its regimen by the sender's order id too.
+        change = {
+            "type": "dose_change",
+            "patient_mrn": extra["mrn"],
+            "regimen_external_id": "EHR-ORDER-9",
+            **examples.DOSE_CHANGE,
+            "effective_date": "2016-04-03",
+        }
+        answer = (await target.post("/v1/import", content=json.dumps(change), headers=NDJSON)).text
+        assert json.loads(answer.splitlines()[0])["status"] == "created", answer
 
 
 def _stable(line: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Bulk import and export as NDJSON (api-contract.md "Bulk"): both stream, in constant memory."""
 
+import asyncio
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -78,20 +79,45 @@ async def import_records(request: Request, caller: Importer) -> DuplexResponse:
 
 
 async def _imported(request: Request, caller: Principal) -> AsyncIterator[bytes]:
+    """Batches are stored one after the other; the next one is read and parsed while the
+    database stores the one before (a reader task, one batch ahead)."""
     settings: Settings = request.app.state.settings
     origin, database = origin_of(request), request.app.state.database
     counts: Counter[str] = Counter()
-    batch: list[ImportLine] = []
-    body = import_lines.lines(request.stream(), settings.max_body_bytes)
-    async for number, raw in body:
-        batch.append(_line(number, raw))
-        if len(batch) >= settings.import_batch_lines:
+    ready: asyncio.Queue[Read] = asyncio.Queue(maxsize=1)
+    reader = asyncio.create_task(_batches(request, settings, ready))
+    try:
+        while (batch := await ready.get()) is not None:
+            if isinstance(batch, Exception):
+                raise batch  # reading the body failed (the client went away)
             yield await _answered(database, caller, settings, origin, batch, counts)
-            batch = []
-    if batch:
-        yield await _answered(database, caller, settings, origin, batch, counts)
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
     summary = {"type": "summary", "lines": counts.total(), **{s: counts[s] for s in STATUSES}}
     yield _json(summary)
+
+
+# What the reader hands on: a batch of parsed lines, the failure that ended reading, or
+# None after the last batch.
+Read = list[ImportLine] | Exception | None
+
+
+async def _batches(request: Request, settings: Settings, ready: "asyncio.Queue[Read]") -> None:
+    """The body's lines, parsed, in batches of TR_IMPORT_BATCH_LINES."""
+    batch: list[ImportLine] = []
+    try:
+        async for number, raw in import_lines.lines(request.stream(), settings.max_body_bytes):
+            batch.append(_line(number, raw))
+            if len(batch) >= settings.import_batch_lines:
+                await ready.put(batch)
+                batch = []
+    except Exception as exc:
+        await ready.put(exc)
+        return
+    if batch:
+        await ready.put(batch)
+    await ready.put(None)
 
 
 def _line(number: int, raw: bytes | None) -> ImportLine:
