@@ -33,19 +33,23 @@ class RemissionEvaluation:
 
 
 class _Cursor:
-    """The latest judged record up to a date; dates must be asked in ascending order."""
+    """The latest judged record up to a date (`missing` when none is in the window); dates
+    must be asked in ascending order."""
 
-    def __init__(self, items: Dated) -> None:
+    def __init__(self, items: Dated, missing: Criterion) -> None:
         self._items = items
         self._next = 0
+        self._missing = missing
 
-    def at(self, day: date, window_days: int) -> Criterion | None:
-        while self._next < len(self._items) and self._items[self._next][0] <= day:
-            self._next += 1
-        if self._next == 0:
-            return None
-        collected, criterion = self._items[self._next - 1]
-        return criterion if (day - collected).days <= window_days else None
+    def at(self, day: date, window_days: int) -> Criterion:
+        items, position = self._items, self._next
+        while position < len(items) and items[position][0] <= day:
+            position += 1
+        self._next = position
+        if position == 0:
+            return self._missing
+        collected, criterion = items[position - 1]
+        return criterion if (day - collected).days <= window_days else self._missing
 
 
 def _lab_streams(
@@ -117,12 +121,12 @@ def remission_timeline(
     """Remission at each of its evaluation dates, oldest first; the last one is `as_of`."""
     days = _record_days(records, settings.clinical_timezone)
     streams = _lab_streams(records, days, settings) | _visit_streams(records, days)
-    cursors = [(_Cursor(streams[name]), rc.missing(name)) for name in rc.CRITERIA]
+    cursors = [_Cursor(streams[name], rc.missing(name)) for name in rc.CRITERIA]
     window = settings.remission_window_days
     timeline = []
     for day in _evaluation_days(days.values(), as_of, settings):
-        criteria = tuple(cursor.at(day, window) or missing for cursor, missing in cursors)
-        timeline.append(RemissionEvaluation(day, combine(c.status for c in criteria), criteria))
+        criteria = tuple([cursor.at(day, window) for cursor in cursors])
+        timeline.append(RemissionEvaluation(day, combine([c.status for c in criteria]), criteria))
     return timeline
 
 
