@@ -164,13 +164,14 @@ class _Scorer:
             lab = pair[0]
             return distance(lab), -instant(lab.collected_at).timestamp(), -lab.recorded_seq
 
+        # The cheap date tests first: a long history has thousands of results of the test.
         candidates = [
             (lab, value)
             for lab in self.records.lab_results
             if lab.test == test
-            and (value := numeric_value(lab)) is not None
-            and clinical_date(lab.collected_at, tz) <= self.as_of
             and distance(lab) <= self.settings.activity_lab_window_days
+            and clinical_date(lab.collected_at, tz) <= self.as_of
+            and (value := numeric_value(lab)) is not None
         ]
         return min(candidates, key=nearness, default=None)
 

@@ -18,11 +18,11 @@ from datetime import date, timedelta
 from app.rules import remission_criteria as rc
 from app.rules.dates import clinical_date, days_before, instant
 from app.rules.inputs import Assessment, LabResult, PatientRecords, Regimen
-from app.rules.labs import lab_order
 from app.rules.outcomes import Caveat, Criterion, RemissionResult, Status, combine
 from app.rules.settings import RuleSettings
 
 Dated = list[tuple[date, Criterion]]
+REMISSION_TESTS = frozenset({"esr", "crp", "anti_dsdna"})
 
 
 @dataclass(frozen=True)
@@ -33,33 +33,40 @@ class RemissionEvaluation:
 
 
 class _Cursor:
-    """The latest judged record up to a date; dates must be asked in ascending order."""
+    """The latest judged record up to a date (`missing` when none is in the window); dates
+    must be asked in ascending order."""
 
-    def __init__(self, items: Dated) -> None:
+    def __init__(self, items: Dated, missing: Criterion) -> None:
         self._items = items
         self._next = 0
+        self._missing = missing
 
-    def at(self, day: date, window_days: int) -> Criterion | None:
-        while self._next < len(self._items) and self._items[self._next][0] <= day:
-            self._next += 1
-        if self._next == 0:
-            return None
-        collected, criterion = self._items[self._next - 1]
-        return criterion if (day - collected).days <= window_days else None
+    def at(self, day: date, window_days: int) -> Criterion:
+        items, position = self._items, self._next
+        while position < len(items) and items[position][0] <= day:
+            position += 1
+        self._next = position
+        if position == 0:
+            return self._missing
+        collected, criterion = items[position - 1]
+        return criterion if (day - collected).days <= window_days else self._missing
 
 
-def _lab_streams(records: PatientRecords, settings: RuleSettings) -> dict[str, Dated]:
-    tz = settings.clinical_timezone
+def _lab_streams(
+    records: PatientRecords, days: dict[int, date], settings: RuleSettings
+) -> dict[str, Dated]:
     judges: dict[str, tuple[str, Callable[[LabResult], Criterion]]] = {
         "esr": ("esr_normal", lambda lab: rc.esr_normal(lab, records.patient, settings)),
         "crp": ("crp_normal", lambda lab: rc.crp_normal(lab, settings)),
         "anti_dsdna": ("anti_dsdna_negative", rc.anti_dsdna_negative),
     }
     streams: dict[str, Dated] = {name: [] for name, _ in judges.values()}
-    for lab in sorted(records.lab_results, key=lambda lab: lab_order(lab, tz)):
-        if lab.test in judges:
-            name, judge = judges[lab.test]
-            streams[name].append((clinical_date(lab.collected_at, tz), judge(lab)))
+    wanted = [lab for lab in records.lab_results if lab.test in judges]
+    for lab in sorted(
+        wanted, key=lambda lab: (days[id(lab)], instant(lab.collected_at), lab.recorded_seq)
+    ):
+        name, judge = judges[lab.test]
+        streams[name].append((days[id(lab)], judge(lab)))
     return streams
 
 
@@ -72,8 +79,7 @@ def _visit_criteria(visit: Assessment) -> Iterator[Criterion]:
         yield rc.power_doppler_negative(visit.power_doppler, visit)
 
 
-def _visit_streams(records: PatientRecords, settings: RuleSettings) -> dict[str, Dated]:
-    tz = settings.clinical_timezone
+def _visit_streams(records: PatientRecords, days: dict[int, date]) -> dict[str, Dated]:
     streams: dict[str, Dated] = {
         "no_swollen_joints": [],
         "no_tender_joints": [],
@@ -81,38 +87,46 @@ def _visit_streams(records: PatientRecords, settings: RuleSettings) -> dict[str,
     }
 
     def order(visit: Assessment) -> tuple[date, object, int]:
-        return clinical_date(visit.assessed_at, tz), instant(visit.assessed_at), visit.recorded_seq
+        return days[id(visit)], instant(visit.assessed_at), visit.recorded_seq
 
     for visit in sorted(records.assessments, key=order):
         for criterion in _visit_criteria(visit):
-            streams[criterion.name].append((clinical_date(visit.assessed_at, tz), criterion))
+            streams[criterion.name].append((days[id(visit)], criterion))
     return streams
 
 
-def _evaluation_days(records: PatientRecords, as_of: date, settings: RuleSettings) -> list[date]:
-    """Record dates, drop-out dates (date + window + 1) and `as_of`, up to `as_of`."""
-    tz = settings.clinical_timezone
-    relevant = {"esr", "crp", "anti_dsdna"}
-    seen = {
-        clinical_date(lab.collected_at, tz) for lab in records.lab_results if lab.test in relevant
+def _record_days(records: PatientRecords, tz: str) -> dict[int, date]:
+    """The clinical date of each remission record (lab of a remission test, visit), keyed
+    by the record's identity: computed once for the sort, the streams and the dates."""
+    days = {
+        id(lab): clinical_date(lab.collected_at, tz)
+        for lab in records.lab_results
+        if lab.test in REMISSION_TESTS
     }
-    seen |= {clinical_date(visit.assessed_at, tz) for visit in records.assessments}
+    days.update((id(visit), clinical_date(visit.assessed_at, tz)) for visit in records.assessments)
+    return days
+
+
+def _evaluation_days(days: Iterable[date], as_of: date, settings: RuleSettings) -> list[date]:
+    """Record dates, drop-out dates (date + window + 1) and `as_of`, up to `as_of`."""
+    seen = set(days)
     drop_out = timedelta(days=settings.remission_window_days + 1)
-    days = seen | {day + drop_out for day in seen} | {as_of}
-    return sorted(day for day in days if day <= as_of)
+    every = seen | {day + drop_out for day in seen} | {as_of}
+    return sorted(day for day in every if day <= as_of)
 
 
 def remission_timeline(
     records: PatientRecords, as_of: date, settings: RuleSettings
 ) -> list[RemissionEvaluation]:
     """Remission at each of its evaluation dates, oldest first; the last one is `as_of`."""
-    streams = _lab_streams(records, settings) | _visit_streams(records, settings)
-    cursors = {name: _Cursor(streams[name]) for name in rc.CRITERIA}
+    days = _record_days(records, settings.clinical_timezone)
+    streams = _lab_streams(records, days, settings) | _visit_streams(records, days)
+    cursors = [_Cursor(streams[name], rc.missing(name)) for name in rc.CRITERIA]
     window = settings.remission_window_days
     timeline = []
-    for day in _evaluation_days(records, as_of, settings):
-        criteria = tuple(cursors[name].at(day, window) or rc.missing(name) for name in rc.CRITERIA)
-        timeline.append(RemissionEvaluation(day, combine(c.status for c in criteria), criteria))
+    for day in _evaluation_days(days.values(), as_of, settings):
+        criteria = tuple([cursor.at(day, window) for cursor in cursors])
+        timeline.append(RemissionEvaluation(day, combine([c.status for c in criteria]), criteria))
     return timeline
 
 

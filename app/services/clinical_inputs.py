@@ -91,28 +91,27 @@ def infusion(row: Any) -> rules.Infusion:
     )
 
 
-def _canonical(test: str, unit: str | None, number: float | None) -> Decimal | float | None:
-    if number is None or unit is None:
-        return None
-    factor = _factor(test, unit)
-    if factor is None:
+def _canonical(number: float | None, factor: float | None) -> Decimal | float | None:
+    if number is None or factor is None:
         return None
     # In the canonical unit already: the rules read the float as the decimal sent.
     return number if factor == 1 else rules.to_canonical(number, factor)
 
 
 # The two converters below run once per row on the status path (a thousand rows for a long
-# history): they unpack the row positionally, which is several times cheaper than by name.
+# history): they unpack the row positionally, which is several times cheaper than by name,
+# and look the unit's factor up once for the value and its limit.
 def lab_result(row: Sequence[Any], seq: int) -> rules.LabResult:
     record_id, test, collected_at, value, unit, canonical_unit, text, high, comparator = row
+    factor = None if unit is None else _factor(test, unit)
     return rules.LabResult(
         record_id,
         test,
         collected_at,
-        _canonical(test, unit, value),
+        _canonical(value, factor),
         canonical_unit,
         text,
-        _canonical(test, unit, high),
+        _canonical(high, factor),
         seq,
         False,
         comparator,

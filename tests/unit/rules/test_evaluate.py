@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,6 +97,8 @@ def test_settings_dump_is_json_ready() -> None:
         (datetime(2016, 5, 10, 23, 30, tzinfo=UTC), "Europe/Madrid", date(2016, 5, 11)),
         (datetime(2016, 5, 10, 23, 30), "Europe/Madrid", date(2016, 5, 11)),  # naive = UTC
         (datetime(2016, 5, 10, 3, 0, tzinfo=UTC), "America/New_York", date(2016, 5, 9)),
+        (datetime(2016, 5, 10, 23, 30), "UTC", date(2016, 5, 10)),  # naive, no fast path
+        (datetime(2016, 5, 10, 23, 30, tzinfo=ZoneInfo("Europe/Madrid")), "UTC", date(2016, 5, 10)),
     ],
 )
 def test_clinical_date(moment: datetime, zone: str, expected: date) -> None:
