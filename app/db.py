@@ -188,7 +188,7 @@ class Replica:
         """Whether the replica has replayed the primary's WAL up to `token` (an LSN)."""
         async with self.engine.connect() as connection:
             replayed = await connection.scalar(
-                text("SELECT pg_last_wal_replay_lsn() >= CAST(:token AS pg_lsn)"),
+                text("SELECT pg_last_wal_replay_lsn() >= CAST(CAST(:token AS text) AS pg_lsn)"),
                 {"token": token},
             )
         return bool(replayed)
