@@ -201,6 +201,11 @@ ReadUoW = Annotated[
 WriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
 ]
+# A bulk export's status and files: read on the primary, where its worker writes them (a
+# FHIR client polling the kick-off's Content-Location sends no X-Consistency-Token).
+JobReadUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:read", write=False), scope="function")
+]
 # A FHIR $export kick-off: a reader, whose request stores its job.
 ExportUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:read", write=True), scope="function")
