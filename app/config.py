@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(DEFAULT_SQLITE, description="sqlite:///path or postgresql://...")
+    database_read_url: str | None = Field(
+        None,
+        description="postgresql://... of a streaming read replica: reads are served there "
+        "(PostgreSQL only; a read sending X-Consistency-Token back goes to the primary "
+        "until the replica has replayed past it)",
+    )
     jwt_secret: str | None = Field(None, description="HS256 shared secret")
     jwt_public_key: str | None = Field(None, description="PEM public key (RS/ES/PS/EdDSA)")
     jwks_url: str | None = Field(None, description="identity provider JWKS document URL")
@@ -189,6 +195,13 @@ class Settings(BaseSettings):
             problems.append(
                 "TR_JWT_ISSUER and TR_JWT_AUDIENCE are required with TR_JWT_PUBLIC_KEY or "
                 "TR_JWKS_URL (tokens the provider mints for other applications must not pass)"
+            )
+        if self.database_read_url and (
+            self.is_sqlite or not to_async_url(self.database_read_url).startswith("postgresql")
+        ):
+            problems.append(
+                "TR_DATABASE_READ_URL needs PostgreSQL (a streaming replica of "
+                "TR_DATABASE_URL's primary); SQLite has no read replicas: unset it"
             )
         return problems
 

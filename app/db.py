@@ -7,16 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
-from app.config import Settings, sqlite_path
+from app.config import Settings, sqlite_path, to_async_url
 from app.errors import Unavailable, is_transient
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    url = settings.async_database_url
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The primary's engine, or (`url`) a PostgreSQL read replica's with the same limits."""
+    url = url or settings.async_database_url
     if settings.is_sqlite:
         path = sqlite_path(url)
         if path is not None:
@@ -177,13 +178,38 @@ class GroupCommit:
 
 
 @dataclass(frozen=True, slots=True)
+class Replica:
+    """A PostgreSQL streaming replica (TR_DATABASE_READ_URL): reads may be served there."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def has_replayed(self, token: str) -> bool:
+        """Whether the replica has replayed the primary's WAL up to `token` (an LSN)."""
+        async with self.engine.connect() as connection:
+            replayed = await connection.scalar(
+                text("SELECT pg_last_wal_replay_lsn() >= CAST(CAST(:token AS text) AS pg_lsn)"),
+                {"token": token},
+            )
+        return bool(replayed)
+
+
+async def wal_position(session: AsyncSession) -> str:
+    """The primary's WAL insert position, asked after a commit: at or past the commit's
+    record, so a replica that has replayed to it sees the commit (the consistency token)."""
+    return str(await session.scalar(text("SELECT pg_current_wal_insert_lsn()::text")))
+
+
+@dataclass(frozen=True, slots=True)
 class Database:
     """What a unit of work opens: the engine, its sessions, the process's queue of SQLite
-    writers (one per process, shared by every unit of work in it) and its group commit."""
+    writers (one per process, shared by every unit of work in it) and its group commit;
+    `replica`: the read replica, when one is configured (its audit rows still go here)."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     turn: WriteTurn
+    replica: Replica | None = None
     group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
@@ -192,7 +218,13 @@ class Database:
     @classmethod
     def open(cls, settings: Settings) -> "Database":
         engine = create_engine(settings)
-        return cls(engine, create_sessionmaker(engine), WriteTurn(settings.is_sqlite))
+        replica = None
+        if settings.database_read_url and not settings.is_sqlite:
+            reader = create_engine(settings, to_async_url(settings.database_read_url))
+            replica = Replica(reader, create_sessionmaker(reader))
+        return cls(engine, create_sessionmaker(engine), WriteTurn(settings.is_sqlite), replica)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.engine.dispose()

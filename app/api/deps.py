@@ -95,23 +95,34 @@ async def _audit_refusal(request: Request, who: Principal, refusal: HTTPExceptio
 
 
 def _unit_of_work(
-    *scopes: str, write: bool, idempotent: bool = True
+    *scopes: str, write: bool, idempotent: bool = True, replica: bool = False
 ) -> Callable[..., AsyncIterator[UnitOfWork]]:
     """The request's unit of work, committed before the response is sent; a request that
     fails is rolled back and audited with the status it is answered with. `idempotent`: a
-    writer claims the request's Idempotency-Key."""
+    writer claims the request's Idempotency-Key. `replica`: a read the read replica may
+    serve (TR_DATABASE_READ_URL), honouring the X-Consistency-Token sent back."""
 
     async def open_uow(
         request: Request, who: Annotated[Principal, Depends(require(*scopes))]
     ) -> AsyncIterator[UnitOfWork]:
         state = request.app.state
-        uow = UnitOfWork(state.database, who, state.settings, write=write, origin=_origin(request))
+        uow = UnitOfWork(
+            state.database,
+            who,
+            state.settings,
+            write=write,
+            origin=_origin(request),
+            replica=replica,
+            token=consistency_token(request) if replica else None,
+        )
         try:
             async with uow:
                 if write and idempotent:
                     await _claim_idempotency_key(request, uow)
                 yield uow
                 await uow.commit()
+            if uow.consistency_token is not None:  # the middleware puts it on the answer
+                request.state.consistency_token = uow.consistency_token
         except Exception as exc:
             if uow.audit.patient_id is None:
                 uow.audit.patient_id = _path_patient(request)
@@ -119,6 +130,17 @@ def _unit_of_work(
             raise
 
     return open_uow
+
+
+_LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
+
+
+def consistency_token(request: Request) -> str | None:
+    """The X-Consistency-Token a write answered with, sent back by a read (a WAL position)."""
+    value = request.headers.get("x-consistency-token")
+    if value is not None and not _LSN.match(value.strip()):
+        raise HTTPException(400, "X-Consistency-Token must be a token a write answered with")
+    return None if value is None else value.strip()
 
 
 def origin_of(request: Request) -> Origin:
@@ -173,10 +195,16 @@ async def _claim_idempotency_key(request: Request, uow: UnitOfWork) -> None:
 
 # One transaction per request, committed before the response is sent (scope="function").
 ReadUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("records:read", write=False), scope="function")
+    UnitOfWork,
+    Depends(_unit_of_work("records:read", write=False, replica=True), scope="function"),
 ]
 WriteUoW = Annotated[
     UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
+]
+# A bulk export's status and files: read on the primary, where its worker writes them (a
+# FHIR client polling the kick-off's Content-Location sends no X-Consistency-Token).
+JobReadUoW = Annotated[
+    UnitOfWork, Depends(_unit_of_work("records:read", write=False), scope="function")
 ]
 # A FHIR $export kick-off: a reader, whose request stores its job.
 ExportUoW = Annotated[

@@ -55,6 +55,9 @@ class RequestContext:
                 extra = [(b"x-request-id", request_id.encode())]
                 if no_store:
                     extra.append((b"cache-control", b"no-store"))
+                token = scope["state"].get("consistency_token")  # a write's WAL position
+                if token:
+                    extra.append((b"x-consistency-token", token.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db import BUSY_MS, WRITE, Database
+from app.db import BUSY_MS, WRITE, Database, wal_position
 from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.models import IdempotencyKey
@@ -115,6 +115,8 @@ class UnitOfWork:
         *,
         write: bool = False,
         origin: Origin | None = None,
+        replica: bool = False,
+        token: str | None = None,
     ) -> None:
         self.caller = caller
         self.settings = settings
@@ -136,6 +138,13 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._committed = False
         self._deadline = 0.0
+        # A reader that may be served by the read replica (TR_DATABASE_READ_URL), and the
+        # X-Consistency-Token its caller sent back (then only a replica replayed past it).
+        self._replica = replica and not write
+        self._token = token
+        self.served_by = "primary"
+        # A writer's answer with a read replica configured: the primary's WAL position.
+        self.consistency_token: str | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -150,7 +159,8 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         # SQLite: the write turn and the file lock together wait at most this long.
         self._deadline = time.monotonic() + self.settings.db_timeout_seconds
-        self._session = await self._held.enter_async_context(self._database.sessions())
+        sessions = await self._sessions()
+        self._session = await self._held.enter_async_context(sessions())
         try:
             if self._write:
                 await self._take_write_turn()
@@ -200,6 +210,8 @@ class UnitOfWork:
             await audit_events.append(session, [self._event(self._origin)])
         await session.commit()
         self._committed = True
+        if self._write and self._database.replica is not None:
+            self.consistency_token = await wal_position(session)
 
     @contextlib.asynccontextmanager
     async def hypothetical(self) -> AsyncIterator[None]:
@@ -244,6 +256,23 @@ class UnitOfWork:
                 await failure.commit()
         except Exception:
             AUDIT_FAILURES.inc()
+
+    async def _sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The replica's sessions for a reader, unless its token is past what the replica
+        has replayed: then the primary's at once (bypass, no wait: the primary answers as
+        fast as the replica would after catching up). A replica that cannot be asked is
+        bypassed the same way."""
+        replica = self._database.replica
+        if not self._replica or replica is None:
+            return self._database.sessions
+        if self._token is not None:
+            try:
+                if not await replica.has_replayed(self._token):
+                    return self._database.sessions
+            except Exception:
+                return self._database.sessions
+        self.served_by = "replica"
+        return replica.sessions
 
     async def _take_write_turn(self) -> None:
         left = self._deadline - time.monotonic()

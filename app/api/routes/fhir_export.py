@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from app.api.deps import ExportUoW, ReadUoW, require
+from app.api.deps import ExportUoW, JobReadUoW, require
 from app.api.responses import errors
 from app.errors import DomainError
 from app.fhir.bulk import NDJSON, ExportFile, export_manifest, parse_export_request
@@ -112,7 +112,7 @@ async def export_group(
         500: {"description": "the export failed", "content": OUTCOME},
     },
 )
-async def export_status(request: Request, job_id: JobId, uow: ReadUoW) -> Response:
+async def export_status(request: Request, job_id: JobId, uow: JobReadUoW) -> Response:
     """While the job runs: 202 with X-Progress; then 200 with the manifest."""
     try:
         job = await fhir_export.job_of(uow, job_id)
@@ -160,7 +160,7 @@ async def cancel_export(job_id: JobId, uow: ExportUoW) -> Response:
     responses={**fhir_errors(404), 200: {"description": "NDJSON", "content": {NDJSON: {}}}},
 )
 async def export_file(
-    request: Request, job_id: JobId, resource_type: ResourceType, uow: ReadUoW, caller: Reader
+    request: Request, job_id: JobId, resource_type: ResourceType, uow: JobReadUoW, caller: Reader
 ) -> Response:
     """One NDJSON file of a completed job (only for the caller who started it)."""
     try:
