@@ -5,6 +5,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
+from app.repositories import base
 from app.repositories.base import keyset_page, visible
 from app.repositories.scope import Scope
 from app.schemas.common import PageRequest
@@ -32,10 +33,7 @@ async def by_mrns(session: AsyncSession, scope: Scope, mrns: Collection[str]) ->
 async def by_ids(
     session: AsyncSession, scope: Scope, patient_ids: Collection[uuid.UUID]
 ) -> Sequence[Patient]:
-    if not patient_ids:
-        return []
-    stmt = select(Patient).where(Patient.id.in_(set(patient_ids)), *scope.where(Patient))
-    return (await session.scalars(stmt)).all()
+    return await base.get_many(session, scope, Patient, patient_ids)
 
 
 async def page(

@@ -201,7 +201,7 @@ async def _regimens(
     several patients, and no derived field is needed."""
     async with UnitOfWork(database, caller, settings) as uow:
         ids = {uuid.UUID(str(r["regimen_id"])) for r in infusions}
-        rows = [await records.get(uow, REGIMEN, regimen_id) for regimen_id in ids]
+        rows = await records.get_many(uow, REGIMEN, ids)
         reads = [REGIMEN.snapshot.model_validate(row).model_dump(mode="json") for row in rows]
     return {read["id"]: read for read in reads}
 

@@ -5,7 +5,7 @@ Each write appends the record's new state to `record_version` and a `record.crea
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
@@ -48,6 +48,17 @@ async def get(uow: UnitOfWork, kind: Resource[M], record_id: uuid.UUID) -> M:
     if row is None:  # missing, or of an organization the caller does not see: the same 404
         raise NotFound(f"no {kind.name} with this id")  # ids stay out of messages
     return row
+
+
+async def get_many(
+    uow: UnitOfWork, kind: Resource[M], record_ids: Collection[uuid.UUID]
+) -> Sequence[M]:
+    """Records by id in one query; any id missing or unseen is the same 404 as `get`'s."""
+    ids = set(record_ids)
+    rows = await repo.get_many(uow.session, uow.scope, kind.model, ids)
+    if len(rows) != len(ids):
+        raise NotFound(f"no {kind.name} with this id")
+    return rows
 
 
 async def get_live(uow: UnitOfWork, kind: Resource[M], record_id: uuid.UUID) -> M:
