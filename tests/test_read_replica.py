@@ -10,10 +10,14 @@ temporary directory, and stopped and removed afterwards.
 What it shows: a write answers X-Consistency-Token; a read sending it back right after the
 write sees the write; with the replica's replay paused (lagging), a read with the token
 bypasses it (served by the primary) while a read without one is served by the replica,
-stale as documented; every read's audit row is written on the primary.
+stale as documented; every read's audit row is written on the primary. Exports follow
+the same rule: GET /v1/export reads the replica unless its token is past it, and a FHIR
+$export job reads where the primary's position at its claim has been replayed, so it shows
+every write committed before it ran, even while the replica lags.
 """
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
@@ -28,6 +32,7 @@ import pytest
 from app.cli_migrate import upgrade
 from app.config import Settings
 from app.main import WeakConfiguration, create_app, refuse_weak
+from app.services import fhir_export
 from tests.support.clients import SECRET, client_with, token
 from tests.support.factories import patient, patient_body
 
@@ -161,6 +166,47 @@ async def test_reads_follow_the_consistency_token(
         await replica.execute("SELECT pg_wal_replay_resume()")
         await primary.close()
         await replica.close()
+
+
+async def _exported_ids(c: httpx.AsyncClient, headers: dict[str, str]) -> set[str]:
+    answer = await c.get("/v1/export?types=patient", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return {json.loads(line)["id"] for line in answer.text.splitlines()}
+
+
+async def test_exports_read_the_replica_only_where_it_has_replayed(
+    cluster: tuple[str, str],
+) -> None:
+    primary_url, replica_url = cluster
+    settings = Settings(database_url=primary_url, database_read_url=replica_url, jwt_secret=SECRET)
+    app = create_app(settings)
+    replica = await asyncpg.connect(replica_url)
+    try:
+        async with client_with(app, token(settings)) as c:
+            await replica.execute("SELECT pg_wal_replay_pause()")
+            late = await c.post("/v1/patients", json=patient_body())
+            assert late.status_code == 201, late.text
+            lsn, late_id = late.headers["x-consistency-token"], late.json()["id"]
+            assert not await _replayed(replica, lsn)
+            # GET /v1/export: the replica without a token (stale), the primary with it.
+            assert late_id not in await _exported_ids(c, {})
+            assert late_id in await _exported_ids(c, {"X-Consistency-Token": lsn})
+            # A $export job run while the replica still lags shows the write all the same.
+            kicked = await c.get(
+                "/fhir/$export?_type=Patient",
+                headers={"Prefer": "respond-async", "Accept": "application/fhir+json"},
+            )
+            assert kicked.status_code == 202, kicked.text
+            assert await fhir_export.run_next(app.state.database, settings, "test-worker")
+            assert not await _replayed(replica, lsn)
+            manifest = (await c.get(kicked.headers["content-location"])).json()
+            [patients] = manifest["output"]
+            ndjson = (await c.get(patients["url"])).text
+            assert late_id in {json.loads(line)["id"] for line in ndjson.splitlines()}
+    finally:
+        await replica.execute("SELECT pg_wal_replay_resume()")
+        await replica.close()
+        await app.state.database.dispose()
 
 
 def test_sqlite_refuses_a_read_url() -> None:

@@ -1,6 +1,8 @@
 """Bulk export (GET /v1/export): every record the caller sees, as the reads show it, a page
 at a time. Each page is a read of its own, audited with the patients it returned (as a
-client paging through the lists would be), so memory stays constant however many records."""
+client paging through the lists would be), so memory stays constant however many records.
+With a read replica configured, pages are read there, each only once the replica has
+replayed past `token` (a write's X-Consistency-Token), else on the primary."""
 
 import itertools
 from collections.abc import AsyncIterator, Sequence
@@ -47,9 +49,11 @@ async def records(
     *,
     kinds: Sequence[Resource[Any]],
     since: datetime | None,
+    token: str | None = None,
 ) -> AsyncIterator[tuple[Resource[Any], BaseModel]]:
     """(type, record as read) for every record of these types, in EXPORTED order."""
-    async for kind, page in pages(database, caller, settings, origin, kinds=kinds, since=since):
+    found = pages(database, caller, settings, origin, kinds=kinds, since=since, token=token)
+    async for kind, page in found:
         for read in page:
             yield kind, read
 
@@ -62,12 +66,16 @@ async def pages(
     *,
     kinds: Sequence[Resource[Any]],
     since: datetime | None,
+    token: str | None = None,
 ) -> AsyncIterator[tuple[Resource[Any], list[BaseModel]]]:
     """The same a page at a time (a patient's records together, in (patient, id) order)."""
     for kind in (k for k in EXPORTED if k in kinds):
         after: bulk.Position | None = None
         while True:
-            async with UnitOfWork(database, caller, settings, origin=origin) as uow:
+            reader = UnitOfWork(
+                database, caller, settings, origin=origin, replica=True, token=token
+            )
+            async with reader as uow:
                 rows, after = await bulk.page_after(
                     uow.session, uow.scope, kind.model, since=since, after=after, limit=PAGE
                 )

@@ -2,7 +2,9 @@
 claims it (SKIP LOCKED), reads the caller's records a page at a time as the caller (the same
 scopes and audit as GET /v1/export), maps them with the pure app.fhir functions and writes
 each resource type's NDJSON into the database in chunks, so memory stays constant and any
-replica serves the files. Jobs and files expire after TR_EXPORT_TTL_HOURS."""
+replica serves the files. With a read replica configured, the records are read there once
+it has replayed past the claim (so an export shows every write committed before its job
+ran), else on the primary. Jobs and files expire after TR_EXPORT_TTL_HOURS."""
 
 import logging
 import uuid
@@ -127,7 +129,7 @@ async def run_next(database: Database, settings: Settings, worker: str) -> bool:
     if job is None:
         return False
     try:
-        finished = await _run(database, settings, job)
+        finished = await _run(database, settings, job, uow.consistency_token)
     except Exception:
         log.exception("export job failed", extra={"job_id": str(job.id)})
         await _set(database, settings, job.id, status=FAILED, finished_at=utcnow())
@@ -144,8 +146,9 @@ async def purge_expired(database: Database, settings: Settings) -> None:
         await uow.commit()
 
 
-async def _run(database: Database, settings: Settings, job: ExportJob) -> bool:
-    """Write the job's files; False when it was cancelled meanwhile."""
+async def _run(database: Database, settings: Settings, job: ExportJob, token: str | None) -> bool:
+    """Write the job's files; False when it was cancelled meanwhile. `token`: the primary's
+    WAL position when the job was claimed (records are read where it has been replayed)."""
     organizations = job.organizations
     caller = Principal(
         sub=job.actor,
@@ -159,11 +162,13 @@ async def _run(database: Database, settings: Settings, job: ExportJob) -> bool:
     kinds = {source for kind in job.types for source in SOURCES[kind]}
     writer = _Files(database, settings, job)
     pages = bulk_export.pages(
-        database, caller, settings, origin, kinds=list(kinds), since=job.since
+        database, caller, settings, origin, kinds=list(kinds), since=job.since, token=token
     )
     async for kind, page in pages:
         reads = [read.model_dump(mode="json") for read in page]
-        regimens = await _regimens(database, caller, settings, reads) if kind is INFUSION else {}
+        regimens = (
+            await _regimens(database, caller, settings, reads, token) if kind is INFUSION else {}
+        )
         for fhir_type, resources in _mapped(kind, reads, regimens, config, settings):
             if fhir_type in job.types:
                 await writer.write(fhir_type, resources)
@@ -195,11 +200,15 @@ def _mapped(
 
 
 async def _regimens(
-    database: Database, caller: Principal, settings: Settings, infusions: list[dict[str, Any]]
+    database: Database,
+    caller: Principal,
+    settings: Settings,
+    infusions: list[dict[str, Any]],
+    token: str | None,
 ) -> dict[str, dict[str, Any]]:
     """The regimens of a page's infusions (their drug and route), as stored: infusions of
     several patients, and no derived field is needed."""
-    async with UnitOfWork(database, caller, settings) as uow:
+    async with UnitOfWork(database, caller, settings, replica=True, token=token) as uow:
         ids = {uuid.UUID(str(r["regimen_id"])) for r in infusions}
         rows = await records.get_many(uow, REGIMEN, ids)
         reads = [REGIMEN.snapshot.model_validate(row).model_dump(mode="json") for row in rows]

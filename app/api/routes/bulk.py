@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from app.api import import_lines
-from app.api.deps import origin_of, require
+from app.api.deps import consistency_token, origin_of, require
 from app.api.problems import domain_problem
 from app.api.responses import errors
 from app.config import Settings
@@ -173,7 +173,13 @@ async def export_records(
     kinds = _kinds(types)
     settings: Settings = request.app.state.settings
     stream = bulk_export.records(
-        request.app.state.database, caller, settings, origin_of(request), kinds=kinds, since=since
+        request.app.state.database,
+        caller,
+        settings,
+        origin_of(request),
+        kinds=kinds,
+        since=since,
+        token=consistency_token(request),
     )
     return StreamingResponse(_exported(stream), media_type=NDJSON)
 
