@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
@@ -31,10 +31,9 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
-        pool_pre_ping=True,
         hide_parameters=True,  # error messages must not carry patient data into logs
         pool_timeout=settings.db_timeout_seconds,
         connect_args={
@@ -47,6 +46,35 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             },
         },
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before it is handed out (a restart
+# or failover of PostgreSQL while the pool slept costs no request). One used more recently
+# is not: a ping is a round trip (three with the driver's own pre-ping: BEGIN, ;, ROLLBACK)
+# on every checkout of a busy pool. A connection broken within that second fails its
+# request with a 503 (Retry-After), and SQLAlchemy then replaces the whole pool.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "tr_idle_since"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("a pooled connection did not answer its ping") from error
 
 
 WRITE = {"tr_write": True}
