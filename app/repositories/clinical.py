@@ -1,13 +1,15 @@
-"""Column-only reads of one patient's live records for the rules (no ORM hydration: the
-status of a 20-year history reads ~1,700 rows per request)."""
+"""Column-only reads of the live records of one patient, or of many at once (an import
+batch's: one query per table), for the rules (no ORM hydration: the status of a 20-year
+history reads ~1,700 rows per request)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
@@ -45,8 +47,9 @@ DOSE_CHANGE_COLUMNS: tuple[Any, ...] = (
     DoseChange.dose_unit,
     DoseChange.interval_days,
 )
-# Unpacked positionally by clinical_inputs.lab_result: keep the order. The value and the
-# reference limit are read as sent, with their unit: the rules convert both exactly.
+# Unpacked positionally by clinical_inputs.lab_result (after the patient key): keep the
+# order. The value and the reference limit are read as sent, with their unit: the rules
+# convert both exactly.
 LAB_COLUMNS: tuple[Any, ...] = (
     _text(LabResult.id),
     LabResult.test,
@@ -58,7 +61,8 @@ LAB_COLUMNS: tuple[Any, ...] = (
     LabResult.reference_high,
     LabResult.comparator,
 )
-# Column order = the field order of rules.Assessment (the converter unpacks positionally).
+# Column order = the field order of rules.Assessment (the converter unpacks positionally,
+# after the patient key).
 ASSESSMENT_COLUMNS: tuple[Any, ...] = (
     _text(Assessment.id),
     Assessment.assessed_at,
@@ -72,23 +76,34 @@ ASSESSMENT_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# One patient, or many (`patient_id IN (...)`): the same reads serve both.
+PatientIds = uuid.UUID | Collection[uuid.UUID]
+
+
+def _patient_key(model: Any) -> Any:
+    # The driver's own value (a UUID on PostgreSQL, hex text on SQLite), nothing built per row:
+    # `by_patient` turns each distinct one into a uuid.UUID.
+    return type_coerce(model.patient_id, NullType()).label("patient_key")
+
+
 async def _rows(
     session: AsyncSession,
     scope: Scope,
     model: Any,
     columns: tuple[Any, ...],
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     *where: Any,
 ) -> Sequence[Row[Any]]:
+    """Each row starts with its `patient_key` (see `by_patient`), then `columns`."""
+    of = (
+        model.patient_id == patient_ids
+        if isinstance(patient_ids, uuid.UUID)
+        else model.patient_id.in_(sorted(patient_ids))
+    )
     # Ordered by insertion: a record's position is its `recorded_seq` (later recorded wins).
     stmt = (
-        select(*columns)
-        .where(
-            model.patient_id == patient_id,
-            model.entered_in_error.is_(False),
-            *scope.where(model),
-            *where,
-        )
+        select(_patient_key(model), *columns)
+        .where(of, model.entered_in_error.is_(False), *scope.where(model), *where)
         .order_by(model.created_at, model.id)
     )
     # Core execution on the session's connection: these are plain rows, no ORM entities.
@@ -96,37 +111,45 @@ async def _rows(
     return (await connection.execute(stmt)).all()
 
 
+def by_patient(rows: Sequence[Row[Any]]) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The rows of a read about many patients, by patient, each patient's in read order."""
+    grouped: dict[Any, list[Row[Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return {uuid.UUID(str(key)): group for key, group in grouped.items()}
+
+
 async def regimens(
-    session: AsyncSession, scope: Scope, patient_id: uuid.UUID
+    session: AsyncSession, scope: Scope, patient_ids: PatientIds
 ) -> Sequence[Row[Any]]:
-    return await _rows(session, scope, Regimen, REGIMEN_COLUMNS, patient_id)
+    return await _rows(session, scope, Regimen, REGIMEN_COLUMNS, patient_ids)
 
 
 async def infusions(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     regimen_id: uuid.UUID | None = None,
 ) -> Sequence[Row[Any]]:
     where = () if regimen_id is None else (Infusion.regimen_id == regimen_id,)
-    return await _rows(session, scope, Infusion, INFUSION_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, Infusion, INFUSION_COLUMNS, patient_ids, *where)
 
 
 async def dose_changes(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     regimen_ids: set[uuid.UUID] | None = None,
 ) -> Sequence[Row[Any]]:
-    """A patient's live dose changes (of these regimens only, if named)."""
+    """The live dose changes of the patient(s) (of these regimens only, if named)."""
     where = () if regimen_ids is None else (DoseChange.regimen_id.in_(regimen_ids),)
-    return await _rows(session, scope, DoseChange, DOSE_CHANGE_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, DoseChange, DOSE_CHANGE_COLUMNS, patient_ids, *where)
 
 
 async def lab_results(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     *,
     tests: tuple[str, ...],
     recent_tests: tuple[str, ...] = (),
@@ -141,13 +164,13 @@ async def lab_results(
             wanted, and_(LabResult.test.in_(recent_tests), LabResult.collected_at >= since)
         )
     where = [wanted] if before is None else [wanted, LabResult.collected_at < before]
-    return await _rows(session, scope, LabResult, LAB_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, LabResult, LAB_COLUMNS, patient_ids, *where)
 
 
 async def assessments(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     *,
     with_body_size_only: bool = False,
     before: datetime | None = None,
@@ -160,7 +183,7 @@ async def assessments(
     )
     if before is not None:
         where.append(Assessment.assessed_at < before)
-    return await _rows(session, scope, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
+    return await _rows(session, scope, Assessment, ASSESSMENT_COLUMNS, patient_ids, *where)
 
 
 async def regimen_rows(

@@ -1,7 +1,7 @@
 """The materialised current flags: upsert per patient, cohort lookups by (flag, status)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -12,23 +12,37 @@ from app.models import Patient, PatientFlag
 from app.repositories.scope import Scope
 
 
+# Rows per upsert statement: 8 parameters each, far below both databases' limit (32,766).
+UPSERT_ROWS = 1500
+
+
 async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace each (patient_id, flag) row in one statement (no read first)."""
+    """Insert or replace each (patient_id, flag) row, UPSERT_ROWS to a statement (no read
+    first)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(PatientFlag).values(list(rows))
     changing = ("status", "since", "as_of", "rules_version", "evaluated_at", "history")
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[PatientFlag.patient_id, PatientFlag.flag],
-            set_={name: stmt.excluded[name] for name in changing},
+    for start in range(0, len(rows), UPSERT_ROWS):
+        stmt = dialect.insert(PatientFlag).values(list(rows[start : start + UPSERT_ROWS]))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[PatientFlag.patient_id, PatientFlag.flag],
+                set_={name: stmt.excluded[name] for name in changing},
+            )
         )
+
+
+async def statuses(
+    session: AsyncSession, patient_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """The patients' stored flag statuses, by patient and flag (none before a patient's first
+    evaluation), in one query."""
+    stmt = select(PatientFlag.patient_id, PatientFlag.flag, PatientFlag.status).where(
+        PatientFlag.patient_id.in_(sorted(patient_ids))
     )
-
-
-async def statuses(session: AsyncSession, patient_id: uuid.UUID) -> dict[str, str]:
-    """A patient's stored flag statuses, by flag (none before its first evaluation)."""
-    stmt = select(PatientFlag.flag, PatientFlag.status).where(PatientFlag.patient_id == patient_id)
-    return {flag: status for flag, status in (await session.execute(stmt)).all()}
+    found: dict[uuid.UUID, dict[str, str]] = {}
+    for patient_id, flag, status in (await session.execute(stmt)).all():
+        found.setdefault(patient_id, {})[flag] = status
+    return found
 
 
 def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:

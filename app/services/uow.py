@@ -199,10 +199,12 @@ class UnitOfWork:
             await self._database.group.write(audit_events.append, event, self._deadline)
             return
         await session.flush()  # the batched inserts first: the rules must see them
-        for patient_id in sorted(self.changed_patients):
-            await self.lock_patient(patient_id)
-            await stored_flags.store(
-                session, self.scope, patient_id, self.settings.today(), self.settings, self.outbox
+        if self.changed_patients:
+            changed = sorted(self.changed_patients)
+            for patient_id in await self.lock_patients(changed):
+                await self.lock_patient(patient_id)  # one entered in error here, or NotFound
+            await stored_flags.store_many(
+                session, self.scope, changed, self.settings.today(), self.settings, self.outbox
             )
         self.changed_patients.clear()
         await self.outbox.flush(session, self.settings)
