@@ -42,26 +42,24 @@ async def store_many(
     outbox: Outbox,
 ) -> None:
     """Store the flags of these patients as of a date: their records read with one query per
-    table, their stored statuses with one, all their rows written by one upsert; events in
-    patient id order. The caller holds the patients' write locks, so the daily job and live
+    table, all their rows written by one upsert that answers the statuses it replaced; events
+    in patient id order. The caller holds the patients' write locks, so the daily job and live
     writes never store flags from an older view of the records, and the stored statuses read
     before the upsert are the ones the events change from."""
     found = await _patients(session, scope, patient_ids)
     if not found:
         return
     loaded = await clinical_inputs.load_many(session, scope, found, as_of, settings.rules)
-    before = await flags.statuses(session, [p.id for p in found])
     rows: list[dict[str, Any]] = []
+    after = {p.id: _evaluated(p.id, loaded[p.id], as_of, settings, rows) for p in found}
+    before = await flags.upsert(session, rows)
     for patient in found:
-        records = loaded[patient.id]
-        after = _evaluated(patient.id, records, as_of, settings, rows)
         was = before.get(patient.id, {})
-        changed = outbox_events.flag_changes(was, after)
+        changed = outbox_events.flag_changes(was, after[patient.id])
         if changed:
-            dates = _effective_dates(records, as_of, settings, changed)
+            dates = _effective_dates(loaded[patient.id], as_of, settings, changed)
             for flag, status in changed.items():
                 outbox.status_changed(patient.id, flag, was.get(flag), status, dates[flag])
-    await flags.upsert(session, rows)
 
 
 async def _patients(
