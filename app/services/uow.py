@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
+from datetime import date
 from types import TracebackType
 from typing import Any, Self
 
@@ -200,12 +201,7 @@ class UnitOfWork:
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
-            changed = sorted(self.changed_patients)
-            for patient_id in await self.lock_patients(changed):
-                await self.lock_patient(patient_id)  # one entered in error here, or NotFound
-            await stored_flags.store_many(
-                session, self.scope, changed, self.settings.today(), self.settings, self.outbox
-            )
+            await self.store_flags(self.changed_patients, self.settings.today())
         self.changed_patients.clear()
         await self.outbox.flush(session, self.settings)
         if self._origin is not None:
@@ -214,6 +210,16 @@ class UnitOfWork:
         self._committed = True
         if self._write and self._database.replica is not None:
             self.consistency_token = await wal_position(session)
+
+    async def store_flags(self, patient_ids: Iterable[uuid.UUID], as_of: date) -> None:
+        """Store these patients' flags as of a date (one stored_flags.store_many), holding
+        their write locks, taken together in id order."""
+        ids = sorted(patient_ids)
+        for patient_id in await self.lock_patients(ids):
+            await self.lock_patient(patient_id)  # one entered in error, or NotFound
+        await stored_flags.store_many(
+            self.session, self.scope, ids, as_of, self.settings, self.outbox
+        )
 
     @contextlib.asynccontextmanager
     async def hypothetical(self) -> AsyncIterator[None]:
