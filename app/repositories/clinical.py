@@ -1,13 +1,16 @@
-"""Column-only reads of one patient's live records for the rules (no ORM hydration: the
-status of a 20-year history reads ~1,700 rows per request)."""
+"""Column-only reads of the live records of one patient, or of many at once (an import
+batch's: one query per table), for the rules (no ORM hydration: the status of a 20-year
+history reads ~1,700 rows per request)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
@@ -45,8 +48,9 @@ DOSE_CHANGE_COLUMNS: tuple[Any, ...] = (
     DoseChange.dose_unit,
     DoseChange.interval_days,
 )
-# Unpacked positionally by clinical_inputs.lab_result: keep the order. The value and the
-# reference limit are read as sent, with their unit: the rules convert both exactly.
+# Unpacked positionally by clinical_inputs.lab_result (after the patient key): keep the
+# order. The value and the reference limit are read as sent, with their unit: the rules
+# convert both exactly.
 LAB_COLUMNS: tuple[Any, ...] = (
     _text(LabResult.id),
     LabResult.test,
@@ -58,7 +62,8 @@ LAB_COLUMNS: tuple[Any, ...] = (
     LabResult.reference_high,
     LabResult.comparator,
 )
-# Column order = the field order of rules.Assessment (the converter unpacks positionally).
+# Column order = the field order of rules.Assessment (the converter unpacks positionally,
+# after the patient key).
 ASSESSMENT_COLUMNS: tuple[Any, ...] = (
     _text(Assessment.id),
     Assessment.assessed_at,
@@ -72,61 +77,139 @@ ASSESSMENT_COLUMNS: tuple[Any, ...] = (
 )
 
 
-async def _rows(
-    session: AsyncSession,
-    scope: Scope,
-    model: Any,
-    columns: tuple[Any, ...],
-    patient_id: uuid.UUID,
-    *where: Any,
-) -> Sequence[Row[Any]]:
+# One patient, or many (`patient_id IN (...)`): the same reads serve both.
+PatientIds = uuid.UUID | Collection[uuid.UUID]
+# Statements are built once per shape and scope (building one costs more than running it on
+# a small history), with the values bound at execution.
+STATEMENTS = 256
+
+
+def _patient_key(model: Any) -> Any:
+    # The driver's own value (a UUID on PostgreSQL, hex text on SQLite), nothing built per row:
+    # `by_patient` turns each distinct one into a uuid.UUID.
+    return type_coerce(model.patient_id, NullType()).label("patient_key")
+
+
+def _select(
+    model: Any, columns: tuple[Any, ...], scope: Scope, many: bool, *where: Any
+) -> Select[Any]:
+    """Each row starts with its `patient_key` (see `by_patient`), then `columns`."""
+    of = (
+        model.patient_id.in_(bindparam("patient_ids", expanding=True))
+        if many
+        else model.patient_id == bindparam("patient_id")
+    )
     # Ordered by insertion: a record's position is its `recorded_seq` (later recorded wins).
-    stmt = (
-        select(*columns)
-        .where(
-            model.patient_id == patient_id,
-            model.entered_in_error.is_(False),
-            *scope.where(model),
-            *where,
-        )
+    return (
+        select(_patient_key(model), *columns)
+        .where(of, model.entered_in_error.is_(False), *scope.where(model), *where)
         .order_by(model.created_at, model.id)
     )
+
+
+async def _rows(
+    session: AsyncSession,
+    statement: Callable[..., Select[Any]],
+    scope: Scope,
+    patient_ids: PatientIds,
+    *shape: Any,
+    **values: Any,
+) -> Sequence[Row[Any]]:
+    """Run `statement(scope, many, *shape)` for the patient(s), with `values` bound."""
+    if isinstance(patient_ids, uuid.UUID):
+        stmt, values["patient_id"] = statement(scope, False, *shape), patient_ids
+    else:
+        stmt, values["patient_ids"] = statement(scope, True, *shape), sorted(patient_ids)
     # Core execution on the session's connection: these are plain rows, no ORM entities.
     connection = await session.connection()
-    return (await connection.execute(stmt)).all()
+    rows: Sequence[Row[Any]] = (await connection.execute(stmt, values)).all()
+    return rows
+
+
+def by_patient(rows: Sequence[Row[Any]]) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The rows of a read about many patients, by patient, each patient's in read order."""
+    grouped: dict[Any, list[Row[Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return {uuid.UUID(str(key)): group for key, group in grouped.items()}
+
+
+@lru_cache(STATEMENTS)
+def _regimens(scope: Scope, many: bool) -> Select[Any]:
+    return _select(Regimen, REGIMEN_COLUMNS, scope, many)
 
 
 async def regimens(
-    session: AsyncSession, scope: Scope, patient_id: uuid.UUID
+    session: AsyncSession, scope: Scope, patient_ids: PatientIds
 ) -> Sequence[Row[Any]]:
-    return await _rows(session, scope, Regimen, REGIMEN_COLUMNS, patient_id)
+    return await _rows(session, _regimens, scope, patient_ids)
+
+
+@lru_cache(STATEMENTS)
+def _infusions(scope: Scope, many: bool, of_regimen: bool) -> Select[Any]:
+    where = (Infusion.regimen_id == bindparam("regimen_id"),) if of_regimen else ()
+    return _select(Infusion, INFUSION_COLUMNS, scope, many, *where)
 
 
 async def infusions(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     regimen_id: uuid.UUID | None = None,
 ) -> Sequence[Row[Any]]:
-    where = () if regimen_id is None else (Infusion.regimen_id == regimen_id,)
-    return await _rows(session, scope, Infusion, INFUSION_COLUMNS, patient_id, *where)
+    of_regimen = regimen_id is not None
+    return await _rows(session, _infusions, scope, patient_ids, of_regimen, regimen_id=regimen_id)
+
+
+@lru_cache(STATEMENTS)
+def _dose_changes(scope: Scope, many: bool, of_regimens: bool) -> Select[Any]:
+    where = (
+        (DoseChange.regimen_id.in_(bindparam("regimen_ids", expanding=True)),)
+        if of_regimens
+        else ()
+    )
+    return _select(DoseChange, DOSE_CHANGE_COLUMNS, scope, many, *where)
 
 
 async def dose_changes(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     regimen_ids: set[uuid.UUID] | None = None,
 ) -> Sequence[Row[Any]]:
-    """A patient's live dose changes (of these regimens only, if named)."""
-    where = () if regimen_ids is None else (DoseChange.regimen_id.in_(regimen_ids),)
-    return await _rows(session, scope, DoseChange, DOSE_CHANGE_COLUMNS, patient_id, *where)
+    """The live dose changes of the patient(s) (of these regimens only, if named)."""
+    of_regimens = regimen_ids is not None
+    return await _rows(
+        session,
+        _dose_changes,
+        scope,
+        patient_ids,
+        of_regimens,
+        regimen_ids=sorted(regimen_ids or ()),
+    )
+
+
+@lru_cache(STATEMENTS)
+def _lab_results(
+    scope: Scope,
+    many: bool,
+    tests: tuple[str, ...],
+    recent_tests: tuple[str, ...],
+    since: bool,
+    before: bool,
+) -> Select[Any]:
+    wanted: ColumnElement[bool] = LabResult.test.in_(tests)
+    if recent_tests and since:
+        recent = LabResult.collected_at >= bindparam("since")
+        wanted = or_(wanted, and_(LabResult.test.in_(recent_tests), recent))
+    where = [wanted, LabResult.collected_at < bindparam("before")] if before else [wanted]
+    return _select(LabResult, LAB_COLUMNS, scope, many, *where)
 
 
 async def lab_results(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     *,
     tests: tuple[str, ...],
     recent_tests: tuple[str, ...] = (),
@@ -135,32 +218,35 @@ async def lab_results(
 ) -> Sequence[Row[Any]]:
     """All results of `tests`, plus `recent_tests` collected from `since`; only those
     collected before `before` (the instants of clinical-day windows, `dates.window_bounds`)."""
-    wanted: ColumnElement[bool] = LabResult.test.in_(tests)
-    if recent_tests and since is not None:
-        wanted = or_(
-            wanted, and_(LabResult.test.in_(recent_tests), LabResult.collected_at >= since)
-        )
-    where = [wanted] if before is None else [wanted, LabResult.collected_at < before]
-    return await _rows(session, scope, LabResult, LAB_COLUMNS, patient_id, *where)
+    shape = (tests, recent_tests, since is not None, before is not None)
+    return await _rows(
+        session, _lab_results, scope, patient_ids, *shape, since=since, before=before
+    )
+
+
+@lru_cache(STATEMENTS)
+def _assessments(scope: Scope, many: bool, body_size_only: bool, before: bool) -> Select[Any]:
+    where: list[ColumnElement[bool]] = (
+        [or_(Assessment.weight_kg.is_not(None), Assessment.height_cm.is_not(None))]
+        if body_size_only
+        else []
+    )
+    if before:
+        where.append(Assessment.assessed_at < bindparam("before"))
+    return _select(Assessment, ASSESSMENT_COLUMNS, scope, many, *where)
 
 
 async def assessments(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient_ids: PatientIds,
     *,
     with_body_size_only: bool = False,
     before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
     """`with_body_size_only`: the visits that recorded a weight or a height (dose checks)."""
-    where: list[ColumnElement[bool]] = (
-        [or_(Assessment.weight_kg.is_not(None), Assessment.height_cm.is_not(None))]
-        if with_body_size_only
-        else []
-    )
-    if before is not None:
-        where.append(Assessment.assessed_at < before)
-    return await _rows(session, scope, Assessment, ASSESSMENT_COLUMNS, patient_id, *where)
+    shape = (with_body_size_only, before is not None)
+    return await _rows(session, _assessments, scope, patient_ids, *shape, before=before)
 
 
 async def regimen_rows(

@@ -1,34 +1,75 @@
 """The materialised current flags: upsert per patient, cohort lookups by (flag, status)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import Patient, PatientFlag
 from app.repositories.scope import Scope
 
+KEY = ("patient_id", "flag")
+CHANGING = ("status", "since", "as_of", "rules_version", "evaluated_at", "history")
 
-async def upsert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace each (patient_id, flag) row in one statement (no read first)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(PatientFlag).values(list(rows))
-    changing = ("status", "since", "as_of", "rules_version", "evaluated_at", "history")
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[PatientFlag.patient_id, PatientFlag.flag],
-            set_={name: stmt.excluded[name] for name in changing},
-        )
+
+@cache
+def _upsert(postgres: bool) -> Any:
+    """INSERT ... ON CONFLICT (patient_id, flag) DO UPDATE, built once: executed with a list of
+    rows (a multi-row VALUES statement would be compiled again at every call). PostgreSQL:
+    RETURNING each row's status before the statement, read by a subquery (a statement does
+    not see its own changes; NULL for a new row)."""
+    stmt = (postgresql if postgres else sqlite).insert(PatientFlag)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PatientFlag.patient_id, PatientFlag.flag],
+        set_={name: stmt.excluded[name] for name in CHANGING},
     )
+    if not postgres:
+        return stmt
+    # The row being written, by name: SQLAlchemy does not correlate a subquery into RETURNING.
+    written: dict[str, Any] = {
+        name: literal_column(f"{PatientFlag.__tablename__}.{name}") for name in KEY
+    }
+    stored = PatientFlag.__table__.alias("stored")
+    before = (
+        select(stored.c.status)
+        .where(*(stored.c[name] == column for name, column in written.items()))
+        .scalar_subquery()
+    )
+    return stmt.returning(PatientFlag.patient_id, PatientFlag.flag, before)
 
 
-async def statuses(session: AsyncSession, patient_id: uuid.UUID) -> dict[str, str]:
-    """A patient's stored flag statuses, by flag (none before its first evaluation)."""
-    stmt = select(PatientFlag.flag, PatientFlag.status).where(PatientFlag.patient_id == patient_id)
-    return {flag: status for flag, status in (await session.execute(stmt)).all()}
+async def upsert(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """Insert or replace each (patient_id, flag) row; the statuses stored before, by patient and
+    flag (none before a patient's first evaluation). PostgreSQL: one round trip; SQLite (no
+    network between the two): a read, then the upsert."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        before = await _statuses(connection, {row["patient_id"] for row in rows})
+        await connection.execute(_upsert(False), list(rows))
+        return before
+    found: dict[uuid.UUID, dict[str, str]] = {}
+    for patient_id, flag, status in await connection.execute(_upsert(True), list(rows)):
+        if status is not None:
+            found.setdefault(patient_id, {})[flag] = status
+    return found
+
+
+async def _statuses(
+    connection: AsyncConnection, patient_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    stmt = select(PatientFlag.patient_id, PatientFlag.flag, PatientFlag.status).where(
+        PatientFlag.patient_id.in_(sorted(patient_ids))
+    )
+    found: dict[uuid.UUID, dict[str, str]] = {}
+    for patient_id, flag, status in await connection.execute(stmt):
+        found.setdefault(patient_id, {})[flag] = status
+    return found
 
 
 def cohort_filter(flag: str, status: str) -> ColumnElement[bool]:

@@ -8,7 +8,7 @@ days at both ends (`rules.window_bounds`), in the queries as in the rules.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import catalog, rules
 from app.models import Patient
 from app.repositories import clinical
+from app.repositories.clinical import PatientIds
 from app.repositories.scope import Scope
 
 
@@ -99,10 +100,11 @@ def _canonical(number: float | None, factor: float | None) -> Decimal | float | 
 
 
 # The two converters below run once per row on the status path (a thousand rows for a long
-# history): they unpack the row positionally, which is several times cheaper than by name,
-# and look the unit's factor up once for the value and its limit.
+# history): they unpack the row positionally (its patient key first, see clinical.by_patient),
+# which is several times cheaper than by name, and look the unit's factor up once for the
+# value and its limit.
 def lab_result(row: Sequence[Any], seq: int) -> rules.LabResult:
-    record_id, test, collected_at, value, unit, canonical_unit, text, high, comparator = row
+    _, record_id, test, collected_at, value, unit, canonical_unit, text, high, comparator = row
     factor = None if unit is None else _factor(test, unit)
     return rules.LabResult(
         record_id,
@@ -119,7 +121,9 @@ def lab_result(row: Sequence[Any], seq: int) -> rules.LabResult:
 
 
 def assessment(row: Sequence[Any], seq: int) -> rules.Assessment:
-    record_id, at, tender, swollen, doppler, patient_global, evaluator_global, weight, height = row
+    _, record_id, at, tender, swollen, doppler, patient_global, evaluator_global, weight, height = (
+        row
+    )
     return rules.Assessment(
         record_id,
         at,
@@ -151,28 +155,55 @@ async def load(
     as_of: date,
     settings: rules.RuleSettings,
 ) -> rules.PatientRecords:
-    """The live records the status rules read as of `as_of`: column-only queries, nothing
-    re-queried per evaluation date, nothing collected after `as_of` (clinical days)."""
-    patient_id: uuid.UUID = patient.id
+    """The live records the status rules read as of `as_of` (`load_many` of one)."""
+    return (await load_many(session, scope, [patient], as_of, settings))[patient.id]
+
+
+async def load_many(
+    session: AsyncSession,
+    scope: Scope,
+    patients: Sequence[Patient],
+    as_of: date,
+    settings: rules.RuleSettings,
+) -> dict[uuid.UUID, rules.PatientRecords]:
+    """The live records the status rules read as of `as_of`, of each patient: one
+    column-only query per table for all of them, nothing re-queried per evaluation date,
+    nothing collected after `as_of` (clinical days)."""
+    if not patients:
+        return {}
+    ids: PatientIds = patients[0].id if len(patients) == 1 else [p.id for p in patients]
     zone = settings.clinical_timezone
     first_safety_day = as_of - timedelta(days=settings.safety_window_days)
     since, before = rules.window_bounds(first_safety_day, as_of, zone)
     labs = await clinical.lab_results(
         session,
         scope,
-        patient_id,
+        ids,
         tests=HISTORY_TESTS,
         recent_tests=SAFETY_TESTS,
         since=since,
         before=before,
     )
-    changes = by_regimen(await clinical.dose_changes(session, scope, patient_id))
-    regimen_rows = await clinical.regimens(session, scope, patient_id)
-    return rules.PatientRecords(
-        patient=rules.Patient(sex=patient.sex, birth_date=patient.birth_date),
-        regimens=tuple(regimen(r, changes) for r in regimen_rows),
-        lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs)),
-        assessments=assessments(
-            await clinical.assessments(session, scope, patient_id, before=before)
-        ),
-    )
+    # Regimen ids are unique across patients: one lookup serves them all.
+    changes = by_regimen(await clinical.dose_changes(session, scope, ids))
+    regimens = _by_patient(patients, await clinical.regimens(session, scope, ids))
+    labs_of = _by_patient(patients, labs)
+    visits = _by_patient(patients, await clinical.assessments(session, scope, ids, before=before))
+    return {
+        p.id: rules.PatientRecords(
+            patient=rules.Patient(sex=p.sex, birth_date=p.birth_date),
+            regimens=tuple(regimen(r, changes) for r in regimens.get(p.id, ())),
+            lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs_of.get(p.id, ()))),
+            assessments=assessments(visits.get(p.id, ())),
+        )
+        for p in patients
+    }
+
+
+def _by_patient(
+    patients: Sequence[Patient], rows: Sequence[Any]
+) -> Mapping[uuid.UUID, Sequence[Any]]:
+    """A read's rows by patient (all of them the one patient's when there is one)."""
+    if len(patients) == 1:
+        return {patients[0].id: rows}
+    return clinical.by_patient(rows)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from app.config import Settings
 from app.db import Database
 from app.repositories import flags
-from app.services import idempotency, status
+from app.services import idempotency
 from app.services.uow import UnitOfWork, system_caller
 
 JOB = system_caller("reevaluate")
@@ -26,8 +26,7 @@ async def reevaluate_all(
     while True:
         async with UnitOfWork(database, JOB, settings, write=True) as uow:
             ids = await flags.patient_ids_after(uow.session, uow.scope, after, batch_size)
-            for patient_id in ids:
-                await status.refresh(uow, patient_id, as_of)
+            await uow.store_flags(ids, as_of)  # the batch's records read together
             await uow.commit()
         if not ids:
             return done

@@ -3,7 +3,9 @@ written in the transaction that changed the patient's records, or by the daily j
 `status.changed` event for each flag whose stored status that changes."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,19 +29,66 @@ async def store(
     settings: Settings,
     outbox: Outbox,
 ) -> None:
-    """Store one patient's flags as of a date. The caller holds the patient's write lock, so
-    the daily job and live writes never store flags from an older view of the records, and
-    the stored statuses read before the upsert are the ones the events change from."""
-    patient = await base.get(session, scope, Patient, patient_id)
-    if patient is None:
+    """Store one patient's flags as of a date (`store_many` of one)."""
+    await store_many(session, scope, [patient_id], as_of, settings, outbox)
+
+
+async def store_many(
+    session: AsyncSession,
+    scope: Scope,
+    patient_ids: Sequence[uuid.UUID],
+    as_of: date,
+    settings: Settings,
+    outbox: Outbox,
+) -> None:
+    """Store the flags of these patients as of a date: their records read with one query per
+    table, all their rows written by one upsert that answers the statuses it replaced; events
+    in patient id order. The caller holds the patients' write locks, so the daily job and live
+    writes never store flags from an older view of the records, and the stored statuses read
+    before the upsert are the ones the events change from."""
+    found = await _patients(session, scope, patient_ids)
+    if not found:
         return
-    loaded = await clinical_inputs.load(session, scope, patient, as_of, settings.rules)
+    loaded = await clinical_inputs.load_many(session, scope, found, as_of, settings.rules)
+    rows: list[dict[str, Any]] = []
+    after = {p.id: _evaluated(p.id, loaded[p.id], as_of, settings, rows) for p in found}
+    before = await flags.upsert(session, rows)
+    for patient in found:
+        was = before.get(patient.id, {})
+        changed = outbox_events.flag_changes(was, after[patient.id])
+        if changed:
+            dates = _effective_dates(loaded[patient.id], as_of, settings, changed)
+            for flag, status in changed.items():
+                outbox.status_changed(patient.id, flag, was.get(flag), status, dates[flag])
+
+
+async def _patients(
+    session: AsyncSession, scope: Scope, patient_ids: Sequence[uuid.UUID]
+) -> list[Patient]:
+    """The patients `scope` sees, in id order (one found by id needs no query when the session
+    holds it already)."""
+    if len(patient_ids) == 1:
+        one = await base.get(session, scope, Patient, patient_ids[0])
+        return [] if one is None else [one]
+    return sorted(await base.get_many(session, scope, Patient, patient_ids), key=lambda p: p.id)
+
+
+def _evaluated(
+    patient_id: uuid.UUID,
+    loaded: rules.PatientRecords,
+    as_of: date,
+    settings: Settings,
+    rows: list[dict[str, Any]],
+) -> dict[str, str]:
+    """Run the rules on one patient's records: its patient_flag rows appended to `rows`; the
+    statuses by flag."""
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
         remission = rules.remission_changes(loaded, as_of, settings.rules)
     after: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
     history = [[c.effective_date.isoformat(), str(c.to_status)] for c in remission]
-    rows = [
+    evaluated_at = datetime.now(settings.zone)
+    rows.extend(
         {
             "patient_id": patient_id,
             "flag": name,
@@ -47,18 +96,12 @@ async def store(
             "since": result.remission.since if name == "remission" else None,
             "as_of": as_of,
             "rules_version": rules.RULES_VERSION,
-            "evaluated_at": datetime.now(settings.zone),
+            "evaluated_at": evaluated_at,
             "history": history if name == "remission" else None,
         }
         for name in FLAG_NAMES
-    ]
-    before = await flags.statuses(session, patient_id)
-    await flags.upsert(session, rows)
-    changed = outbox_events.flag_changes(before, after)
-    if changed:
-        dates = _effective_dates(loaded, as_of, settings, changed)
-        for flag, status in changed.items():
-            outbox.status_changed(patient_id, flag, before.get(flag), status, dates[flag])
+    )
+    return after
 
 
 def _effective_dates(

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
+from datetime import date
 from types import TracebackType
 from typing import Any, Self
 
@@ -199,11 +200,8 @@ class UnitOfWork:
             await self._database.group.write(audit_events.append, event, self._deadline)
             return
         await session.flush()  # the batched inserts first: the rules must see them
-        for patient_id in sorted(self.changed_patients):
-            await self.lock_patient(patient_id)
-            await stored_flags.store(
-                session, self.scope, patient_id, self.settings.today(), self.settings, self.outbox
-            )
+        if self.changed_patients:
+            await self.store_flags(self.changed_patients, self.settings.today())
         self.changed_patients.clear()
         await self.outbox.flush(session, self.settings)
         if self._origin is not None:
@@ -212,6 +210,16 @@ class UnitOfWork:
         self._committed = True
         if self._write and self._database.replica is not None:
             self.consistency_token = await wal_position(session)
+
+    async def store_flags(self, patient_ids: Iterable[uuid.UUID], as_of: date) -> None:
+        """Store these patients' flags as of a date (one stored_flags.store_many), holding
+        their write locks, taken together in id order."""
+        ids = sorted(patient_ids)
+        for patient_id in await self.lock_patients(ids):
+            await self.lock_patient(patient_id)  # one entered in error, or NotFound
+        await stored_flags.store_many(
+            self.session, self.scope, ids, as_of, self.settings, self.outbox
+        )
 
     @contextlib.asynccontextmanager
     async def hypothetical(self) -> AsyncIterator[None]:

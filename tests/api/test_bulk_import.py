@@ -50,13 +50,13 @@ async def test_every_type_imports_and_bad_lines_are_errors_of_their_own(
     small_batches: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stored: Counter[uuid.UUID] = Counter()
-    real_store = stored_flags.store
+    real_store = stored_flags.store_many
 
-    async def counted(session: Any, scope: Any, patient_id: uuid.UUID, *args: Any) -> Any:
-        stored[patient_id] += 1
-        return await real_store(session, scope, patient_id, *args)
+    async def counted(session: Any, scope: Any, patient_ids: list[uuid.UUID], *args: Any) -> Any:
+        stored.update(patient_ids)
+        return await real_store(session, scope, patient_ids, *args)
 
-    monkeypatch.setattr(stored_flags, "store", counted)
+    monkeypatch.setattr(stored_flags, "store_many", counted)
     mrn = unique_mrn()
     lines: list[Any] = [
         {"type": "patient", **f.patient_body(mrn=mrn)},
@@ -134,16 +134,18 @@ async def test_a_lab_interface_imports_labs_only(
 async def test_a_batch_whose_commit_fails_stores_nothing_and_answers_503_for_each_line(
     small_batches: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_store = stored_flags.store
+    real_store = stored_flags.store_many
     async with client_with(small_batches, token(small_batches.state.settings)) as client:
         doomed, fine = await f.patient(client), await f.patient(client)
 
-        async def failing(session: Any, scope: Any, patient_id: uuid.UUID, *args: Any) -> Any:
-            if str(patient_id) == doomed["id"]:
+        async def failing(
+            session: Any, scope: Any, patient_ids: list[uuid.UUID], *args: Any
+        ) -> Any:
+            if uuid.UUID(doomed["id"]) in patient_ids:
                 raise OperationalError("COMMIT", {}, Exception("connection lost"))
-            return await real_store(session, scope, patient_id, *args)
+            return await real_store(session, scope, patient_ids, *args)
 
-        monkeypatch.setattr(stored_flags, "store", failing)
+        monkeypatch.setattr(stored_flags, "store_many", failing)
         lines = [lab(fine["mrn"]), lab(doomed["mrn"]), lab(fine["mrn"]), lab(fine["mrn"])]
         outcomes = await imported(client, lines)
         assert [(o["status"], o.get("problem", {}).get("status")) for o in outcomes[:4]] == [

@@ -75,7 +75,7 @@ def test_every_two_decimal_crp_in_mg_dl_is_normal_at_its_own_limit() -> None:
         body = LabResultCreate.model_validate(crp(value, value, at.isoformat()))
         test = lab_results.resolve_test(key="crp")
         stored, unit = lab_results._canonical(test, test.loinc, body)
-        row = ("id", "crp", at, value, "mg/dL", unit, None, value, None)
+        row = ("patient", "id", "crp", at, value, "mg/dL", unit, None, value, None)
         lab = clinical_inputs.lab_result(row, 0)
         reading = rules.to_canonical(value, 10)
         if (lab.canonical_value, lab.reference_high, rules.exact(stored or 0)) != (reading,) * 3:
