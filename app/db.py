@@ -110,7 +110,9 @@ class WriteTurn:
             self._lock.release()
 
 
-# Writes the rows of one batch, each a caller's, with the batch's session (no commit).
+# Writes the rows of one batch, each a caller's, with the batch's session (no commit), in one
+# statement: on PostgreSQL the batch runs in autocommit, and asyncpg's executemany is atomic
+# (every row or none), so that statement is the batch's transaction and its commit.
 Writer = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 
@@ -128,7 +130,9 @@ class GroupCommit:
     batch commits, the rows that arrive meanwhile wait together for the next, so a busy
     process commits about once per commit's latency instead of once per caller, and a quiet
     one commits at once. The batch waits for the write turn and the database only as long as
-    the most hurried of its callers may (SQLite: the write turn, then BEGIN IMMEDIATE)."""
+    the most hurried of its callers may (SQLite: the write turn, then BEGIN IMMEDIATE).
+    `sessions`: on PostgreSQL the autocommit ones (Database.reads): a batch is its writer's
+    one statement, without a BEGIN and a COMMIT round trip around it."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], turn: WriteTurn) -> None:
         self._sessions = sessions
@@ -200,20 +204,34 @@ async def wal_position(session: AsyncSession) -> str:
     return str(await session.scalar(text("SELECT pg_current_wal_insert_lsn()::text")))
 
 
+def autocommit_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """PostgreSQL sessions whose statements each commit on their own: no BEGIN and COMMIT
+    round trips around a single statement. For pure reads (under READ COMMITTED every
+    statement takes its own snapshot inside a transaction too, so they answer the same) and
+    a group commit's one-statement batches. The same engine and pool, hence the same events;
+    SQLite keeps its transactions (its writers need BEGIN IMMEDIATE)."""
+    if engine.dialect.name != "postgresql":
+        return create_sessionmaker(engine)
+    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     """What a unit of work opens: the engine, its sessions, the process's queue of SQLite
     writers (one per process, shared by every unit of work in it) and its group commit;
-    `replica`: the read replica, when one is configured (its audit rows still go here)."""
+    `replica`: the read replica, when one is configured (its audit rows still go here);
+    `reads`: the primary's sessions for a reader that only reads (autocommit_sessions)."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     turn: WriteTurn
     replica: Replica | None = None
+    reads: async_sessionmaker[AsyncSession] = field(init=False)
     group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "group", GroupCommit(self.sessions, self.turn))
+        object.__setattr__(self, "reads", autocommit_sessions(self.engine))
+        object.__setattr__(self, "group", GroupCommit(self.reads, self.turn))
 
     @classmethod
     def open(cls, settings: Settings) -> "Database":
