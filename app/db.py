@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, exc, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from app.config import Settings, sqlite_path, to_async_url
@@ -138,8 +143,10 @@ class WriteTurn:
             self._lock.release()
 
 
-# Writes the rows of one batch, each a caller's, with the batch's session (no commit).
-Writer = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+# Writes the rows of one batch, each a caller's, on the batch's connection (no commit), in one
+# statement: on PostgreSQL the batch runs in autocommit, and asyncpg's executemany is atomic
+# (every row or none), so that statement is the batch's transaction and its commit.
+Writer = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -156,10 +163,13 @@ class GroupCommit:
     batch commits, the rows that arrive meanwhile wait together for the next, so a busy
     process commits about once per commit's latency instead of once per caller, and a quiet
     one commits at once. The batch waits for the write turn and the database only as long as
-    the most hurried of its callers may (SQLite: the write turn, then BEGIN IMMEDIATE)."""
+    the most hurried of its callers may (SQLite: the write turn, then BEGIN IMMEDIATE).
+    `engine`: on PostgreSQL the autocommit one (autocommit()): a batch is its writer's one
+    statement, without a BEGIN and a COMMIT round trip around it; a Core connection (no ORM
+    session: nothing is loaded, it runs for every read)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], turn: WriteTurn) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, turn: WriteTurn) -> None:
+        self._engine = engine
         self._turn = turn
         self._queue: list[_Queued] = []
         self._writing: asyncio.Task[None] | None = None
@@ -197,12 +207,15 @@ class GroupCommit:
         writers: dict[Writer, list[Any]] = {}
         for queued in batch:
             writers.setdefault(queued.writer, []).append(queued.row)
-        async with self._sessions() as session, self._turn.within(deadline - time.monotonic()):
+        async with (
+            self._turn.within(deadline - time.monotonic()),
+            self._engine.connect() as connection,
+        ):
             left_ms = int((deadline - time.monotonic()) * 1000)
-            await session.connection(execution_options={**WRITE, BUSY_MS: left_ms})
-            for writer, rows in writers.items():
-                await writer(session, rows)
-            await session.commit()
+            await connection.execution_options(**WRITE, **{BUSY_MS: left_ms})
+            async with connection.begin():
+                for writer, rows in writers.items():
+                    await writer(connection, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,20 +241,35 @@ async def wal_position(session: AsyncSession) -> str:
     return str(await session.scalar(text("SELECT pg_current_wal_insert_lsn()::text")))
 
 
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """On PostgreSQL, the engine whose statements each commit on their own: no BEGIN and
+    COMMIT round trips around a single statement. For pure reads (under READ COMMITTED every
+    statement takes its own snapshot inside a transaction too, so they answer the same) and
+    a group commit's one-statement batches. The same pool, hence the same events; SQLite
+    keeps its transactions (its writers need BEGIN IMMEDIATE)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     """What a unit of work opens: the engine, its sessions, the process's queue of SQLite
     writers (one per process, shared by every unit of work in it) and its group commit;
-    `replica`: the read replica, when one is configured (its audit rows still go here)."""
+    `replica`: the read replica, when one is configured (its audit rows still go here);
+    `reads`: the primary's sessions for a reader that only reads (autocommit)."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     turn: WriteTurn
     replica: Replica | None = None
+    reads: async_sessionmaker[AsyncSession] = field(init=False)
     group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "group", GroupCommit(self.sessions, self.turn))
+        one_by_one = autocommit(self.engine)
+        object.__setattr__(self, "reads", create_sessionmaker(one_by_one))
+        object.__setattr__(self, "group", GroupCommit(one_by_one, self.turn))
 
     @classmethod
     def open(cls, settings: Settings) -> "Database":

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
 from app.db import Database
@@ -37,7 +37,7 @@ async def test_concurrent_rows_share_a_commit_and_each_caller_waits_for_its_own(
 
     writing = asyncio.Event()
 
-    async def writer(_: AsyncSession, rows: list[int]) -> None:
+    async def writer(_: AsyncConnection, rows: list[int]) -> None:
         batches.append(rows)
         writing.set()
         await asyncio.sleep(0.05)  # a slow disk: others arrive meanwhile
@@ -56,7 +56,7 @@ async def test_concurrent_rows_share_a_commit_and_each_caller_waits_for_its_own(
 
 
 async def test_a_row_that_cannot_be_written_fails_its_own_caller_only(database: Database) -> None:
-    async def writer(_: AsyncSession, rows: list[int]) -> None:
+    async def writer(_: AsyncConnection, rows: list[int]) -> None:
         if 0 in rows:
             raise RuntimeError("disk full")
 

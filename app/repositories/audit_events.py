@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, String, Table, bindparam, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AuditEvent, Patient
 from app.repositories.base import keyset_page
@@ -51,12 +51,14 @@ _APPEND = insert(cast(Table, AuditEvent.__table__)).values(
 )
 
 
-async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Events (one request's, or a group commit's batch of reads) in one Core executemany
-    (no ORM unit of work, no statement built per call: it runs on every request)."""
+async def append(db: AsyncSession | AsyncConnection, events: list[dict[str, Any]]) -> None:
+    """Events (one request's in its session, or a group commit's batch of reads on its
+    connection) in one Core executemany (no ORM unit of work, no statement built per call:
+    it runs on every request)."""
     rows = [_row(event) for event in events]
     if rows:
-        await (await session.connection()).execute(_APPEND, rows)
+        connection = await db.connection() if isinstance(db, AsyncSession) else db
+        await connection.execute(_APPEND, rows)
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select, true
 from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -30,6 +30,16 @@ async def get(
         return await session.get(model, record_id)  # unrestricted: the identity map first
     table: Any = model
     return await session.scalar(select(model).where(table.id == record_id, *where))
+
+
+async def read(
+    session: AsyncSession, scope: Scope, model: type[Record], record_id: uuid.UUID
+) -> Row[Any] | None:
+    """`get` for a read: the record's columns as one row (Core: no ORM entity, no identity
+    map, no unit of work to load it into), the same query and the same 404 otherwise."""
+    table: Any = model
+    stmt = select(model.__table__).where(table.id == record_id, *scope.where(model))
+    return (await (await session.connection()).execute(stmt)).first()
 
 
 async def get_many(
@@ -86,12 +96,18 @@ async def keyset_page(
     key: InstrumentedAttribute[uuid.UUID],
     cursor: str | None,
     limit: int,
-) -> tuple[Sequence[M], str | None]:
-    """One page ordered by (sort, key); the cursor is the last row's pair, opaque to clients."""
+    columns: bool = False,
+) -> tuple[Sequence[Any], str | None]:
+    """One page ordered by (sort, key); the cursor is the last row's pair, opaque to clients.
+    `columns`: `stmt` selects columns, answered as plain rows (Core, as `read`), not entities."""
     if cursor is not None:
         after_sort, after_key = decode_cursor(cursor, sort)
         stmt = stmt.where(or_(sort > after_sort, and_(sort == after_sort, key > after_key)))
-    rows: Sequence[M] = (await session.scalars(stmt.order_by(sort, key).limit(limit + 1))).all()
+    stmt = stmt.order_by(sort, key).limit(limit + 1)
+    if columns:
+        rows: Sequence[Any] = (await (await session.connection()).execute(stmt)).all()
+    else:
+        rows = (await session.scalars(stmt)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -22,17 +22,18 @@ async def page_for_patient(
     page: PageRequest,
     *filters: ColumnElement[bool],
     sort: Any,
-) -> tuple[Sequence[M], str | None]:
-    """One page of a patient's records, ordered by `sort` then id."""
+) -> tuple[Sequence[Any], str | None]:
+    """One page of a patient's records, ordered by `sort` then id: plain rows of the record's
+    columns (a listing only reads them: no ORM entities)."""
     table: Any = model
-    stmt = select(model).where(
+    stmt = select(model.__table__).where(
         table.patient_id == patient_id,
         visible(table, page.include_in_error),
         *scope.where(model),
         *filters,
     )
     return await keyset_page(
-        session, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit
+        session, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit, columns=True
     )
 
 

@@ -5,7 +5,7 @@ Each write appends the record's new state to `record_version` and a `record.crea
 """
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
@@ -44,7 +44,10 @@ def patient_of(row: Any) -> uuid.UUID:
 # Loading: get (any record), get_live (not entered in error), get_for_update (locked, re-read).
 async def get(uow: UnitOfWork, kind: Resource[M], record_id: uuid.UUID) -> M:
     """A record by id, entered-in-error ones included (they stay readable by id)."""
-    row = await repo.get(uow.session, uow.scope, kind.model, record_id)
+    return _found(kind, await repo.get(uow.session, uow.scope, kind.model, record_id))
+
+
+def _found(kind: Resource[Any], row: T | None) -> T:
     if row is None:  # missing, or of an organization the caller does not see: the same 404
         raise NotFound(f"no {kind.name} with this id")  # ids stay out of messages
     return row
@@ -79,13 +82,33 @@ async def target(
     live: bool = False,
     lock: bool = False,
 ) -> M:
-    """Load the record the request is about (`live`, `lock`: as get_live, get_for_update).
-    The audit names it before loading (a 404 is audited with the id asked for), and its
-    patient as soon as it is found."""
-    uow.audit.touch(kind.name, record_id)
-    row = await get(uow, kind, record_id)
-    uow.audit.touch(kind.name, record_id, patient_of(row))
+    """Load the record the request is about (`live`, `lock`: as get_live, get_for_update)."""
+    row = await _named(uow, kind, record_id, get(uow, kind, record_id))
     return await _checked(uow, kind, row, live=live, lock=lock)
+
+
+async def read_target(
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, *, live: bool = False
+) -> Any:
+    """`target` for a request that only reads it: the record's columns as a plain row (no
+    ORM entity to build: a read model is validated from it alike)."""
+    row = await _named(uow, kind, record_id, _read(uow, kind, record_id))
+    return await _checked(uow, kind, row, live=live)
+
+
+async def _read(uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID) -> Any:
+    return _found(kind, await repo.read(uow.session, uow.scope, kind.model, record_id))
+
+
+async def _named(
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, load: Awaitable[T]
+) -> T:
+    """The audit names the record before it is loaded (a 404 is audited with the id asked
+    for), and its patient as soon as it is found."""
+    uow.audit.touch(kind.name, record_id)
+    row = await load
+    uow.audit.touch(kind.name, record_id, patient_of(row))
+    return row
 
 
 async def _checked(
@@ -277,10 +300,11 @@ async def page(
     patient_id: uuid.UUID,
     request: PageRequest,
     where: Callable[[], Sequence[ColumnElement[bool]]] = tuple,
-) -> tuple[Sequence[M], str | None]:
-    """A patient's records of one type, in the order a clinician reads them. `where` builds
-    extra filters once the patient is found (an unknown patient is a 404 first)."""
-    patient = await target(uow, PATIENT, patient_id, live=True)
+) -> tuple[Sequence[Any], str | None]:
+    """A patient's records of one type, in the order a clinician reads them (plain rows of
+    their columns). `where` builds extra filters once the patient is found (an unknown
+    patient is a 404 first)."""
+    patient = await read_target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(kind.name)
     uow.audit.listed([(patient.id, patient.organization)])
     return await patient_records.page_for_patient(

@@ -271,14 +271,17 @@ class UnitOfWork:
         fast as the replica would after catching up). A replica that cannot be asked is
         bypassed the same way."""
         replica = self._database.replica
-        if not self._replica or replica is None:
+        if not self._replica:
             return self._database.sessions
+        primary = self._database.reads  # a pure reader: no BEGIN and COMMIT round trips
+        if replica is None:
+            return primary
         if self._token is not None:
             try:
                 if not await replica.has_replayed(self._token):
-                    return self._database.sessions
+                    return primary
             except Exception:
-                return self._database.sessions
+                return primary
         self.served_by = "replica"
         return replica.sessions
 

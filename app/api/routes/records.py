@@ -41,7 +41,7 @@ def add_record_routes(
         summary=f"Read one {label}, entered-in-error ones included",
     )
     async def get_one(record_id: uuid.UUID, uow: ReadUoW) -> Any:
-        return await shown(uow, kind, await records.target(uow, kind, record_id))
+        return await shown(uow, kind, await records.read_target(uow, kind, record_id))
 
     @router.delete(
         path,
