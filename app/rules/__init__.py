@@ -92,7 +92,7 @@ def evaluate(
     and the settings used. Records entered in error are ignored."""
     settings = settings or RuleSettings()
     visible = records.visible()
-    flags = evaluate_flags(visible, as_of, settings)
+    flags = _flags(visible, as_of, settings)
     return PatientStatus(
         as_of=as_of,
         rules_version=RULES_VERSION,
@@ -116,7 +116,10 @@ class Flags:
 def evaluate_flags(records: PatientRecords, as_of: date, settings: RuleSettings) -> Flags:
     """The three flags alone (what is stored after each write), without scores or alerts.
     Records entered in error are ignored."""
-    visible = records.visible()
+    return _flags(records.visible(), as_of, settings)
+
+
+def _flags(visible: PatientRecords, as_of: date, settings: RuleSettings) -> Flags:
     return Flags(
         refractory=refractory.refractory(visible.regimens, as_of, settings),
         steroid_dependent=steroids.steroid_dependent(visible.regimens, as_of, settings),

@@ -142,6 +142,7 @@ class _Scorer:
     def __init__(self, records: PatientRecords, as_of: date, settings: RuleSettings) -> None:
         self.tz = settings.clinical_timezone
         self.as_of, self.settings, self.records = as_of, settings, records
+        self._dated: dict[str, list[tuple[date, LabResult]]] = {}
         self.visits = sorted(
             (v for v in records.assessments if self.day(v) <= as_of), key=self.order, reverse=True
         )
@@ -152,28 +153,38 @@ class _Scorer:
     def order(self, visit: Assessment) -> tuple[date, object, int]:
         return self.day(visit), instant(visit.assessed_at), visit.recorded_seq
 
+    def dated(self, test: str) -> list[tuple[date, LabResult]]:
+        """The results of `test` collected up to `as_of`, with their clinical dates (found
+        once per test: two scores pair CRP)."""
+        found = self._dated.get(test)
+        if found is None:
+            tz, as_of = self.tz, self.as_of
+            found = [
+                (day, lab)
+                for lab in self.records.lab_results
+                if lab.test == test and (day := clinical_date(lab.collected_at, tz)) <= as_of
+            ]
+            self._dated[test] = found
+        return found
+
     def paired_lab(self, test: str, visit: Assessment) -> tuple[LabResult, Decimal] | None:
         """The interpretable result nearest to the visit (ties: the later one), and its
         exact value."""
-        visit_day, tz = self.day(visit), self.tz
+        visit_day, window = self.day(visit), self.settings.activity_lab_window_days
 
-        def distance(lab: LabResult) -> int:
-            return abs((clinical_date(lab.collected_at, tz) - visit_day).days)
+        def nearness(found: tuple[int, LabResult, Decimal]) -> tuple[int, float, int]:
+            distance, lab, _ = found
+            return distance, -instant(lab.collected_at).timestamp(), -lab.recorded_seq
 
-        def nearness(pair: tuple[LabResult, Decimal]) -> tuple[int, float, int]:
-            lab = pair[0]
-            return distance(lab), -instant(lab.collected_at).timestamp(), -lab.recorded_seq
-
-        # The cheap date tests first: a long history has thousands of results of the test.
+        # The cheap date test first: a long history has thousands of results of the test.
         candidates = [
-            (lab, value)
-            for lab in self.records.lab_results
-            if lab.test == test
-            and distance(lab) <= self.settings.activity_lab_window_days
-            and clinical_date(lab.collected_at, tz) <= self.as_of
+            (distance, lab, value)
+            for day, lab in self.dated(test)
+            if (distance := abs((day - visit_day).days)) <= window
             and (value := numeric_value(lab)) is not None
         ]
-        return min(candidates, key=nearness, default=None)
+        nearest = min(candidates, key=nearness, default=None)
+        return None if nearest is None else (nearest[1], nearest[2])
 
     def warning(self, spec: _Spec, visit: Assessment) -> str | None:
         warned = spec.warned and _on_warned_drug(

@@ -36,8 +36,7 @@ def remission_changes(
     keeps: its status on any day up to `as_of` is that of the last change on or before it).
     Records entered in error are ignored."""
     settings = settings or RuleSettings()
-    timeline = remission_timeline(records.visible(), as_of, settings)
-    return _changes("remission", ((e.day, e.status) for e in timeline))
+    return _changes("remission", remission_timeline(records.visible(), as_of, settings).days)
 
 
 def status_history(
@@ -47,7 +46,7 @@ def status_history(
     oldest first (same day: in that flag order). Records entered in error are ignored."""
     settings = settings or RuleSettings()
     visible = records.visible()
-    remission = [(e.day, e.status) for e in remission_timeline(visible, as_of, settings)]
+    remission = remission_timeline(visible, as_of, settings).days
     changes = [
         *_changes("refractory", refractory_timeline(visible.regimens, as_of, settings)),
         *_changes("steroid_dependent", steroid_timeline(visible.regimens, as_of, settings)),

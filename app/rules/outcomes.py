@@ -1,6 +1,6 @@
 """What the rules return: frozen, JSON-friendly results with their evidence."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,10 +17,15 @@ class Status(StrEnum):
 
 def combine(statuses: Iterable[Status]) -> Status:
     """All met -> met; any not met -> not met; otherwise insufficient data."""
-    seen = set(statuses)
-    if Status.NOT_MET in seen:
+    return combined(set(statuses))
+
+
+def combined(present: Container[Status]) -> Status:
+    """`combine` of criteria whose statuses are those `present` (a set, or the keys of
+    a running count)."""
+    if Status.NOT_MET in present:
         return Status.NOT_MET
-    if Status.INSUFFICIENT_DATA in seen:
+    if Status.INSUFFICIENT_DATA in present:
         return Status.INSUFFICIENT_DATA
     return Status.MET
 

@@ -6,9 +6,10 @@ in the window (`as_of - 90 days` to `as_of`, both included).
 
 Remission can only change when a record enters the window (its date) or drops out
 of it (its date + window + 1 day), so evaluating it on those dates and on `as_of`
-gives its exact history. The records are sorted once and swept once: the latest
-record up to a date is a pointer that only moves forward, and it is in the window
-exactly when its date is at most `window` days old.
+gives its exact history. The records are sorted once and swept once: each criterion's
+record in force changes on a record's date (the latest record takes over) and on the day
+it grows older than `window` days (no record in the window: missing); a running count of
+the six criteria's statuses gives the combined status of each date.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from datetime import date, timedelta
 from app.rules import remission_criteria as rc
 from app.rules.dates import clinical_date, days_before, instant
 from app.rules.inputs import Assessment, LabResult, PatientRecords, Regimen
-from app.rules.outcomes import Caveat, Criterion, RemissionResult, Status, combine
+from app.rules.outcomes import Caveat, Criterion, RemissionResult, Status, combined
 from app.rules.settings import RuleSettings
 
 Dated = list[tuple[date, Criterion]]
@@ -26,30 +27,28 @@ REMISSION_TESTS = frozenset({"esr", "crp", "anti_dsdna"})
 
 
 @dataclass(frozen=True)
-class RemissionEvaluation:
-    day: date
-    status: Status
+class RemissionTimeline:
+    """Remission at each evaluation date, oldest first (the last is `as_of`), and the six
+    criteria on `as_of`."""
+
+    days: list[tuple[date, Status]]
     criteria: tuple[Criterion, ...]
 
 
-class _Cursor:
-    """The latest judged record up to a date (`missing` when none is in the window); dates
-    must be asked in ascending order."""
-
-    def __init__(self, items: Dated, missing: Criterion) -> None:
-        self._items = items
-        self._next = 0
-        self._missing = missing
-
-    def at(self, day: date, window_days: int) -> Criterion:
-        items, position = self._items, self._next
-        while position < len(items) and items[position][0] <= day:
-            position += 1
-        self._next = position
-        if position == 0:
-            return self._missing
-        collected, criterion = items[position - 1]
-        return criterion if (day - collected).days <= window_days else self._missing
+def _changes(items: Dated, missing: Criterion, window_days: int) -> Dated:
+    """When a stream's criterion in force changes: the last record of each date takes over
+    on its date, and gives way to `missing` once it is more than `window` days old (unless
+    a later record took over first)."""
+    changes: Dated = []
+    stay = timedelta(days=window_days + 1)
+    for position, (day, criterion) in enumerate(items):
+        following = items[position + 1][0] if position + 1 < len(items) else None
+        if following == day:
+            continue  # a later record of the same date wins
+        changes.append((day, criterion))
+        if following is None or day + stay < following:
+            changes.append((day + stay, missing))
+    return changes
 
 
 def _lab_streams(
@@ -117,35 +116,58 @@ def _evaluation_days(days: Iterable[date], as_of: date, settings: RuleSettings) 
 
 def remission_timeline(
     records: PatientRecords, as_of: date, settings: RuleSettings
-) -> list[RemissionEvaluation]:
-    """Remission at each of its evaluation dates, oldest first; the last one is `as_of`."""
+) -> RemissionTimeline:
+    """Remission at each of its evaluation dates, in one pass over the criteria's changes:
+    a count of the criteria in each status gives the combined status of a date."""
     days = _record_days(records, settings.clinical_timezone)
     streams = _lab_streams(records, days, settings) | _visit_streams(records, days)
-    cursors = [_Cursor(streams[name], rc.missing(name)) for name in rc.CRITERIA]
     window = settings.remission_window_days
-    timeline = []
+    current = [rc.missing(name) for name in rc.CRITERIA]
+    changes = sorted(
+        (
+            (day, slot, criterion)
+            for slot, name in enumerate(rc.CRITERIA)
+            for day, criterion in _changes(streams[name], current[slot], window)
+        ),
+        key=lambda change: change[0],
+    )
+    counts = {Status.INSUFFICIENT_DATA: len(current)}  # the statuses in force, counted
+    timeline, position = [], 0
     for day in _evaluation_days(days.values(), as_of, settings):
-        criteria = tuple([cursor.at(day, window) for cursor in cursors])
-        timeline.append(RemissionEvaluation(day, combine([c.status for c in criteria]), criteria))
-    return timeline
+        while position < len(changes) and changes[position][0] <= day:
+            _, slot, criterion = changes[position]
+            _recount(counts, current[slot].status, criterion.status)
+            current[slot] = criterion
+            position += 1
+        timeline.append((day, combined(counts)))
+    return RemissionTimeline(timeline, tuple(current))
 
 
-def _run_start(timeline: list[RemissionEvaluation]) -> date | None:
+def _recount(counts: dict[Status, int], old: Status, new: Status) -> None:
+    """One criterion goes from `old` to `new`; a status no longer in force leaves `counts`."""
+    counts[new] = counts.get(new, 0) + 1
+    left = counts[old] - 1
+    if left:
+        counts[old] = left
+    else:
+        del counts[old]
+
+
+def _run_start(timeline: list[tuple[date, Status]]) -> date | None:
     """The earliest evaluation date from which every evaluation is met."""
     since = None
-    for evaluation in timeline:
-        met = evaluation.status is Status.MET
-        since = (since or evaluation.day) if met else None
+    for day, status in timeline:
+        since = (since or day) if status is Status.MET else None
     return since
 
 
-def _summary(current: RemissionEvaluation, since: date | None) -> str:
+def _summary(status: Status, criteria: tuple[Criterion, ...], since: date | None) -> str:
     if since is not None:
         return f"In complete clinical remission since {since.isoformat()}"
-    if current.status is Status.NOT_MET:
-        failing = [c.name for c in current.criteria if c.status is Status.NOT_MET]
+    if status is Status.NOT_MET:
+        failing = [c.name for c in criteria if c.status is Status.NOT_MET]
         return "Not in remission: " + ", ".join(failing) + " not met"
-    unknown = [c.name for c in current.criteria if c.status is Status.INSUFFICIENT_DATA]
+    unknown = [c.name for c in criteria if c.status is Status.INSUFFICIENT_DATA]
     return "Insufficient data for remission: " + ", ".join(unknown) + " unknown"
 
 
@@ -177,13 +199,13 @@ def remission(records: PatientRecords, as_of: date, settings: RuleSettings) -> R
     drug itself lowers ESR and CRP.
     """
     timeline = remission_timeline(records, as_of, settings)
-    current = timeline[-1]
-    since = _run_start(timeline)
+    status = timeline.days[-1][1]
+    since = _run_start(timeline.days)
     duration = (as_of - since).days if since is not None else None
     return RemissionResult(
-        status=current.status,
-        summary=_summary(current, since),
-        criteria=current.criteria,
+        status=status,
+        summary=_summary(status, timeline.criteria, since),
+        criteria=timeline.criteria,
         evidence={
             "window_days": settings.remission_window_days,
             "window_start": as_of - timedelta(days=settings.remission_window_days),

@@ -4,7 +4,7 @@ A deployment may change any of them; each status names `RULES_VERSION` and the
 dict from `RuleSettings.as_dict()` so a flag can be explained years later.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 # 2026.2: second edition (exact decimals, dose changes, clinical-day windows, remission
 # caveats and definitions, per-score activity inputs, catalogue additions).
@@ -59,7 +59,7 @@ class RuleSettings:
 
     def as_dict(self) -> dict[str, object]:
         """The settings as a JSON-ready dict (tuples become lists)."""
-        return {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in asdict(self).items()
-        }
+        # Field by field (every value is a str, a number or a tuple of str): cheaper than
+        # asdict's deep copy, and it runs with every status.
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {name: list(value) if isinstance(value, tuple) else value for name, value in values}

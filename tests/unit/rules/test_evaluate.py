@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.rules import RULES_VERSION, RuleSettings, Status, evaluate
+from app.rules import RULES_VERSION, RuleSettings, Status, evaluate, evaluate_flags
 from app.rules.dates import age_in_years, clinical_date
 from app.rules.inputs import PatientRecords
 
@@ -50,8 +50,8 @@ def test_evaluate_returns_every_flag_score_and_alert() -> None:
     assert definitions.sdai.source_ids == ("visit-2", "crp")
 
 
-def test_evaluate_ignores_records_entered_in_error() -> None:
-    patient_records = rhupus_patient()
+def with_mistakes(patient_records: PatientRecords) -> PatientRecords:
+    """Methotrexate, a high CRP and a visit with swollen joints, all entered in error."""
     mistaken = tuple(replace(r, entered_in_error=r.id == "mtx") for r in patient_records.regimens)
     wrong_lab = replace(lab("x", "crp", "2016-05-30", 50.0), entered_in_error=True)
     wrong_visit = replace(visit("y", "2016-05-30", swollen=8), entered_in_error=True)
@@ -62,11 +62,28 @@ def test_evaluate_ignores_records_entered_in_error() -> None:
         assessments=(*patient_records.assessments, wrong_visit),
         infusions=(replace(infusion("z", "2016-05-30"), entered_in_error=True),),
     )
+    return patient_records
 
-    status = evaluate(patient_records, AS_OF)
+
+def test_evaluate_ignores_records_entered_in_error() -> None:
+    status = evaluate(with_mistakes(rhupus_patient()), AS_OF)
 
     assert status.refractory.status is Status.NOT_MET  # no conventional failure left
     assert status.remission.status is Status.MET
+
+
+def test_the_stored_flags_are_those_of_the_status() -> None:
+    patient_records = with_mistakes(rhupus_patient())
+
+    flags = evaluate_flags(patient_records, AS_OF, RuleSettings())
+    status = evaluate(patient_records, AS_OF)
+
+    assert (flags.refractory, flags.steroid_dependent, flags.remission) == (
+        status.refractory,
+        status.steroid_dependent,
+        status.remission,
+    )
+    assert flags.refractory.status is Status.NOT_MET
 
 
 def test_evaluate_uses_the_given_settings() -> None:
