@@ -83,6 +83,10 @@ async def target(
     The audit names it before loading (a 404 is audited with the id asked for), and its
     patient as soon as it is found."""
     uow.audit.touch(kind.name, record_id)
+    if lock and kind is PATIENT:  # locked and loaded by one statement: nothing to re-read
+        patient: Any = await uow.locked_patient(record_id)
+        uow.audit.touch(kind.name, record_id, record_id)
+        return await _checked(uow, kind, patient, live=live)
     row = await get(uow, kind, record_id)
     uow.audit.touch(kind.name, record_id, patient_of(row))
     return await _checked(uow, kind, row, live=live, lock=lock)
