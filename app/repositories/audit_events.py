@@ -7,7 +7,8 @@ from sqlalchemy import ColumnElement, String, Table, bindparam, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuditEvent, Patient
-from app.repositories.base import keyset_page
+from app.models.base import utcnow
+from app.repositories.base import Rows, insert_all, keyset_page
 from app.repositories.scope import Scope
 
 
@@ -51,14 +52,24 @@ _APPEND = insert(cast(Table, AuditEvent.__table__)).values(
 )
 
 
-async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+async def append(
+    session: AsyncSession, events: list[dict[str, Any]], ahead: Sequence[Rows] = ()
+) -> None:
     """Events (one request's, or a group commit's batch of reads) in one Core executemany
-    (no ORM unit of work, no statement built per call: it runs on every request)."""
+    (no ORM unit of work, no statement built per call: it runs on every request). `ahead`:
+    other rows of the transaction, written first, in the same round trip where the database
+    allows (one event: see base.insert_all)."""
     rows = [_row(event) for event in events]
+    if len(rows) == 1:
+        await insert_all(session, ahead, then=(_APPEND, rows[0]))
+        return
+    await insert_all(session, ahead)
     if rows:
         await (await session.connection()).execute(_APPEND, rows)
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:
     row = {name: value for name, value in event.items() if name != "organization"}
+    # The column defaults, given: an INSERT carrying a WITH gets none from SQLAlchemy.
+    row.update(id=uuid.uuid4(), occurred_at=utcnow())
     return {**row, "given_organization": event.get("organization"), "of_patient": row["patient_id"]}

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Insert, Select, and_, or_, select, true
 from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -61,6 +61,37 @@ async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str
     the ids makes SQLAlchemy send multi-row VALUES ("insertmanyvalues"), where a plain
     executemany is one INSERT a row for PostgreSQL to run."""
     await session.execute(insert_into(table).returning(table.c.id), list(rows))
+
+
+# Parameters one statement may carry: PostgreSQL's protocol allows 32,767; beyond, insert_all
+# writes table by table (insert_rows pages each).
+_MAX_PARAMETERS = 30_000
+Rows = tuple[Any, Sequence[dict[str, Any]]]  # a table and rows for it
+
+
+async def insert_all(
+    session: AsyncSession,
+    batches: Sequence[Rows],
+    then: tuple[Insert, dict[str, Any]] | None = None,
+) -> None:
+    """Rows of several tables (table, rows), then an INSERT with its parameters if given,
+    in one round trip where the database allows: PostgreSQL runs them as one statement
+    (each INSERT but the last in a data-modifying WITH, all run to completion); SQLite, in
+    process with no round trips to save, and batches too big for one statement, one
+    insert_rows per table."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    parameters = sum(len(rows) * len(rows[0]) for _, rows in batches)
+    one = session.get_bind().dialect.name == "postgresql" and parameters <= _MAX_PARAMETERS
+    if not one or (len(batches) < 2 and then is None):
+        for table, rows in batches:
+            await insert_rows(session, table, rows)
+        if then is not None:
+            await (await session.connection()).execute(*then)
+        return
+    statements = [insert_into(table).values(list(rows)) for table, rows in batches]
+    last, parameters_of_last = then or (statements.pop(), {})
+    ahead = [statement.cte(f"w{n}") for n, statement in enumerate(statements)]
+    await (await session.connection()).execute(last.add_cte(*ahead), parameters_of_last)
 
 
 async def save(session: AsyncSession, row: Base) -> bool:

@@ -1,4 +1,5 @@
-"""The outbox's writes at commit: events and the deliveries they fan out to."""
+"""The outbox at commit: the last event numbers, and the rows it writes (version snapshots,
+events and the deliveries they fan out to)."""
 
 import uuid
 from collections.abc import Sequence
@@ -7,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Delivery, OutboxEvent
-from app.repositories.base import insert_rows
+from app.models import Delivery, OutboxEvent, RecordVersion
+from app.repositories.base import Rows
 
 
 async def last_seqs(
@@ -24,12 +25,17 @@ async def last_seqs(
     return {patient_id: int(seq) for patient_id, seq in (await session.execute(stmt)).all()}
 
 
-async def add_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row INSERTs (no ORM objects: events are written, never read back here); the
-    `event_type` attribute is the `type` column."""
-    columns = [{("type" if key == "event_type" else key): v for key, v in r.items()} for r in rows]
-    await insert_rows(session, OutboxEvent.__table__, columns)
-
-
-async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await insert_rows(session, Delivery.__table__, rows)
+def rows(
+    versions: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
+    deliveries: Sequence[dict[str, Any]],
+) -> list[Rows]:
+    """A commit's rows for base.insert_all (no ORM objects: they are written, never read
+    back here): record versions, events (the `event_type` attribute is the `type` column)
+    and deliveries."""
+    typed = [{("type" if key == "event_type" else key): v for key, v in r.items()} for r in events]
+    return [
+        (RecordVersion.__table__, versions),
+        (OutboxEvent.__table__, typed),
+        (Delivery.__table__, deliveries),
+    ]

@@ -209,9 +209,10 @@ class UnitOfWork:
                 session, self.scope, patient_id, self.settings.today(), self.settings, self.outbox
             )
         self.changed_patients.clear()
-        await self.outbox.flush(session, self.settings)
-        if self._origin is not None:
-            await audit_events.append(session, [self._event(self._origin)])
+        written = await self.outbox.flush(session, self.settings, self._locked_rows)
+        # With the audit event, in one round trip where the database allows.
+        events = [] if self._origin is None else [self._event(self._origin)]
+        await audit_events.append(session, events, ahead=written)
         await session.commit()
         self._committed = True
         if self._write and self._database.replica is not None:
