@@ -5,11 +5,18 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Delivery, OutboxEvent, RecordVersion
 from app.repositories.base import Rows
+
+# Built once (it runs on every write's commit); the ids are one expanding parameter.
+_LAST_SEQS = (
+    select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
+    .where(OutboxEvent.patient_id.in_(bindparam("patient_ids", expanding=True)))
+    .group_by(OutboxEvent.patient_id)
+)
 
 
 async def last_seqs(
@@ -17,12 +24,10 @@ async def last_seqs(
 ) -> dict[uuid.UUID, int]:
     """Each patient's highest event number so far (patients without events are absent);
     read under the patients' write locks, so the numbers that follow are theirs alone."""
-    stmt = (
-        select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
-        .where(OutboxEvent.patient_id.in_(patient_ids))
-        .group_by(OutboxEvent.patient_id)
+    found = await (await session.connection()).execute(
+        _LAST_SEQS, {"patient_ids": list(patient_ids)}
     )
-    return {patient_id: int(seq) for patient_id, seq in (await session.execute(stmt)).all()}
+    return {patient_id: int(seq) for patient_id, seq in found.all()}
 
 
 def rows(

@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
@@ -81,6 +81,15 @@ async def lock_many(
     return set((await session.scalars(stmt.with_for_update())).all())
 
 
+# Built once: every write runs it.
+_LOCK = (
+    select(Patient)
+    .where(Patient.id == bindparam("patient_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> Patient | None:
     """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
     BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE), and
@@ -88,9 +97,9 @@ async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> Pa
     re-reads a row it waited for), which the write's checks and its commit read next.
     None when `scope` does not see the patient then (one moved to another organization
     meanwhile is not found)."""
-    stmt = select(Patient).where(Patient.id == patient_id, *scope.where(Patient))
-    locked = stmt.with_for_update().execution_options(populate_existing=True)
-    found: Patient | None = await session.scalar(locked)
+    found: Patient | None = await session.scalar(
+        _LOCK.where(*scope.where(Patient)), {"patient_id": patient_id}
+    )
     return found
 
 
