@@ -7,7 +7,8 @@ from sqlalchemy import ColumnElement, String, Table, bindparam, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AuditEvent, Patient
-from app.repositories.base import keyset_page
+from app.models.base import utcnow
+from app.repositories.base import Rows, insert_all, keyset_page
 from app.repositories.scope import Scope
 
 
@@ -51,16 +52,30 @@ _APPEND = insert(cast(Table, AuditEvent.__table__)).values(
 )
 
 
-async def append(db: AsyncSession | AsyncConnection, events: list[dict[str, Any]]) -> None:
+async def append(
+    db: AsyncSession | AsyncConnection,
+    events: list[dict[str, Any]],
+    ahead: Sequence[Rows] = (),
+) -> None:
     """Events (one request's in its session, or a group commit's batch of reads on its
     connection) in one Core executemany (no ORM unit of work, no statement built per call:
-    it runs on every request)."""
+    it runs on every request). `ahead`: other rows of a session's transaction, written
+    first, in the same round trip where the database allows (one event: base.insert_all)."""
     rows = [_row(event) for event in events]
+    if isinstance(db, AsyncSession):
+        if len(rows) == 1:
+            await insert_all(db, ahead, then=(_APPEND, rows[0]))
+            return
+        await insert_all(db, ahead)
+        connection = await db.connection()
+    else:
+        connection = db
     if rows:
-        connection = await db.connection() if isinstance(db, AsyncSession) else db
         await connection.execute(_APPEND, rows)
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:
     row = {name: value for name, value in event.items() if name != "organization"}
+    # The column defaults, given: an INSERT carrying a WITH gets none from SQLAlchemy.
+    row.update(id=uuid.uuid4(), occurred_at=utcnow())
     return {**row, "given_organization": event.get("organization"), "of_patient": row["patient_id"]}

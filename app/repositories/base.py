@@ -2,13 +2,14 @@
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, or_, select, true
 from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -71,6 +72,63 @@ async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[dict[str
     the ids makes SQLAlchemy send multi-row VALUES ("insertmanyvalues"), where a plain
     executemany is one INSERT a row for PostgreSQL to run."""
     await session.execute(insert_into(table).returning(table.c.id), list(rows))
+
+
+# The rows insert_all sends as one statement (a request's writes; an import's commit is
+# written table by table, insert_rows paging each): one statement is built per shape.
+_MAX_ROWS_TOGETHER = 64
+Rows = tuple[Any, Sequence[dict[str, Any]]]  # a table and rows for it
+
+
+async def insert_all(
+    session: AsyncSession,
+    batches: Sequence[Rows],
+    then: tuple[Insert, dict[str, Any]] | None = None,
+) -> None:
+    """Rows of several tables (table, rows), then an INSERT with its parameters if given,
+    in one round trip where the database allows: PostgreSQL runs them as one statement
+    (each INSERT but the last in a data-modifying WITH, all run to completion); SQLite, in
+    process with no round trips to save, and many rows, one insert_rows per table."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    small = sum(len(rows) for _, rows in batches) <= _MAX_ROWS_TOGETHER
+    one = small and session.get_bind().dialect.name == "postgresql"
+    if not one or (len(batches) < 2 and then is None):
+        for table, rows in batches:
+            await insert_rows(session, table, rows)
+        if then is not None:
+            await (await session.connection()).execute(*then)
+        return
+    shape = tuple((table, len(rows), tuple(rows[0])) for table, rows in batches)
+    values = {
+        _name(n, i, key): value
+        for n, (_, rows) in enumerate(batches)
+        for i, row in enumerate(rows)
+        for key, value in row.items()
+    }
+    last, parameters_of_last = then or (None, {})
+    await (await session.connection()).execute(
+        _together(shape, last), {**values, **parameters_of_last}
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _together(shape: tuple[tuple[Any, int, tuple[str, ...]], ...], then: Insert | None) -> Insert:
+    """insert_all's statement for tables of these row counts and columns, built once and
+    compiled once: an INSERT a row, of bound parameters (SQLAlchemy caches neither literal
+    values nor multi-row VALUES)."""
+    statements = [
+        insert_into(table).values(
+            {key: bindparam(_name(n, i, key), type_=table.c[key].type) for key in keys}
+        )
+        for n, (table, count, keys) in enumerate(shape)
+        for i in range(count)
+    ]
+    last = then if then is not None else statements.pop()
+    return last.add_cte(*(statement.cte(f"w{n}") for n, statement in enumerate(statements)))
+
+
+def _name(table: int, row: int, column: str) -> str:
+    return f"w{table}_{row}_{column}"
 
 
 async def save(session: AsyncSession, row: Base) -> bool:

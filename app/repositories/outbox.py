@@ -1,14 +1,22 @@
-"""The outbox's writes at commit: events and the deliveries they fan out to."""
+"""The outbox at commit: the last event numbers, and the rows it writes (version snapshots,
+events and the deliveries they fan out to)."""
 
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Delivery, OutboxEvent
-from app.repositories.base import insert_rows
+from app.models import Delivery, OutboxEvent, RecordVersion
+from app.repositories.base import Rows
+
+# Built once (it runs on every write's commit); the ids are one expanding parameter.
+_LAST_SEQS = (
+    select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
+    .where(OutboxEvent.patient_id.in_(bindparam("patient_ids", expanding=True)))
+    .group_by(OutboxEvent.patient_id)
+)
 
 
 async def last_seqs(
@@ -16,20 +24,23 @@ async def last_seqs(
 ) -> dict[uuid.UUID, int]:
     """Each patient's highest event number so far (patients without events are absent);
     read under the patients' write locks, so the numbers that follow are theirs alone."""
-    stmt = (
-        select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
-        .where(OutboxEvent.patient_id.in_(patient_ids))
-        .group_by(OutboxEvent.patient_id)
+    found = await (await session.connection()).execute(
+        _LAST_SEQS, {"patient_ids": list(patient_ids)}
     )
-    return {patient_id: int(seq) for patient_id, seq in (await session.execute(stmt)).all()}
+    return {patient_id: int(seq) for patient_id, seq in found.all()}
 
 
-async def add_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row INSERTs (no ORM objects: events are written, never read back here); the
-    `event_type` attribute is the `type` column."""
-    columns = [{("type" if key == "event_type" else key): v for key, v in r.items()} for r in rows]
-    await insert_rows(session, OutboxEvent.__table__, columns)
-
-
-async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await insert_rows(session, Delivery.__table__, rows)
+def rows(
+    versions: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
+    deliveries: Sequence[dict[str, Any]],
+) -> list[Rows]:
+    """A commit's rows for base.insert_all (no ORM objects: they are written, never read
+    back here): record versions, events (the `event_type` attribute is the `type` column)
+    and deliveries."""
+    typed = [{("type" if key == "event_type" else key): v for key, v in r.items()} for r in events]
+    return [
+        (RecordVersion.__table__, versions),
+        (OutboxEvent.__table__, typed),
+        (Delivery.__table__, deliveries),
+    ]

@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
@@ -81,14 +81,26 @@ async def lock_many(
     return set((await session.scalars(stmt.with_for_update())).all())
 
 
-async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> bool:
+# Built once: every write runs it.
+_LOCK = (
+    select(Patient)
+    .where(Patient.id == bindparam("patient_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> Patient | None:
     """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
-    BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE).
-    False when `scope` does not see the patient once the lock is held: PostgreSQL checks
-    the condition again on the row as committed by the writer waited for (a patient moved
-    to another organization meanwhile is not found)."""
-    stmt = select(Patient.id).where(Patient.id == patient_id, *scope.where(Patient))
-    return await session.scalar(stmt.with_for_update()) is not None
+    BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE), and
+    load it in the same statement: the row as committed once the lock is held (PostgreSQL
+    re-reads a row it waited for), which the write's checks and its commit read next.
+    None when `scope` does not see the patient then (one moved to another organization
+    meanwhile is not found)."""
+    found: Patient | None = await session.scalar(
+        _LOCK.where(*scope.where(Patient)), {"patient_id": patient_id}
+    )
+    return found
 
 
 async def mrns_like(session: AsyncSession, prefix: str) -> tuple[int, set[tuple[str, str]]]:

@@ -6,41 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RecordVersion
-from app.models.base import utcnow
-from app.repositories.base import insert_rows, keyset_page
+from app.repositories.base import keyset_page
 from app.repositories.scope import Scope
-
-
-def add(
-    session: AsyncSession,
-    *,
-    resource_type: str,
-    resource_id: uuid.UUID,
-    patient_id: uuid.UUID,
-    version: int,
-    data: dict[str, Any],
-    actor: str,
-) -> None:
-    """Append a record's state after one of its versions (inserted with the record)."""
-    session.add(
-        RecordVersion(
-            resource_type=resource_type,
-            resource_id=resource_id,
-            patient_id=patient_id,
-            version=version,
-            data=data,
-            actor=actor,
-        )
-    )
-
-
-async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Append many first versions in one executemany INSERT (a batch of new records);
-    each dict has the columns `add` takes."""
-    if rows:
-        now = utcnow()
-        stamped = [{"id": uuid.uuid4(), "recorded_at": now, **row} for row in rows]
-        await insert_rows(session, RecordVersion.__table__, stamped)
 
 
 async def page_for_record(

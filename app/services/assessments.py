@@ -16,7 +16,7 @@ async def create(
     *,
     record_id: uuid.UUID | None = None,
 ) -> Saved[Assessment]:
-    await records.target(uow, PATIENT, patient_id, live=True)
+    await records.target(uow, PATIENT, patient_id, live=True, lock=True)
     uow.audit.about(ASSESSMENT.name)
     fields = body.model_dump()
     return await records.create_natural(

@@ -107,7 +107,7 @@ async def create(
     *,
     record_id: uuid.UUID | None = None,
 ) -> Saved[LabResult]:
-    await records.target(uow, PATIENT, patient_id, live=True)
+    await records.target(uow, PATIENT, patient_id, live=True, lock=True)
     uow.audit.about(LAB_RESULT.name)
     sent, derived = _columns(body)
     row = LabResult(id=record_id, patient_id=patient_id, **derived, **sent)
@@ -142,8 +142,7 @@ async def correct(
     stored as new when no such record exists. `created`: this request wrote something (a new
     record or a new version); a re-sent correction writes nothing."""
     assert body.external_id is not None  # a correction names the record it corrects
-    await records.target(uow, PATIENT, patient_id, live=True)
-    await uow.lock_patient(patient_id)
+    await records.target(uow, PATIENT, patient_id, live=True, lock=True)
     uow.audit.about(LAB_RESULT.name)
     existing = await repo.by_external_id(
         uow.session, uow.scope, LabResult, patient_id, body.external_id

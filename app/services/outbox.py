@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.models.delivery import PENDING
 from app.repositories import base, subscriptions
 from app.repositories import outbox as repo
+from app.repositories.base import Rows
 from app.repositories.scope import Scope
 from app.security import ALL_ORGANIZATIONS
 from app.webhooks import EventType
@@ -45,23 +46,44 @@ def sees(organizations: Collection[str], organization: str, *, tenancy: bool) ->
 
 
 class Outbox:
-    """The events of one unit of work, kept in memory until its commit writes them."""
+    """The events of one unit of work, and the version snapshots of the records it wrote,
+    kept in memory until its commit writes them together."""
 
     def __init__(self) -> None:
         self._pending: list[PendingEvent] = []
+        self._versions: list[dict[str, Any]] = []
 
     @property
     def pending(self) -> tuple[PendingEvent, ...]:
         return tuple(self._pending)
 
     def record_written(
-        self, resource_type: str, resource_id: uuid.UUID, version: int, patient_id: uuid.UUID
+        self,
+        resource_type: str,
+        resource_id: uuid.UUID,
+        version: int,
+        patient_id: uuid.UUID,
+        *,
+        snapshot: dict[str, Any],
+        actor: str,
     ) -> None:
-        """`record.created` for a record's first version, `record.changed` for the others
+        """The record's state after this version (its `record_version` row), and
+        `record.created` for a record's first version, `record.changed` for the others
         (entering it in error included)."""
         kind = EventType.RECORD_CREATED if version == 1 else EventType.RECORD_CHANGED
         data = {"resource_type": resource_type, "resource_id": str(resource_id), "version": version}
         self._pending.append(PendingEvent(kind, patient_id, data))
+        self._versions.append(
+            {
+                "id": uuid.uuid4(),
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "patient_id": patient_id,
+                "version": version,
+                "data": snapshot,
+                "actor": actor,
+            }
+        )
 
     def status_changed(
         self,
@@ -74,34 +96,42 @@ class Outbox:
         data = {"flag": flag, "from": before, "to": after, "effective_date": str(effective_date)}
         self._pending.append(PendingEvent(EventType.STATUS_CHANGED, patient_id, data))
 
-    async def flush(self, session: AsyncSession, settings: Settings) -> int:
-        """Write the pending events and one delivery per event and subscription that wants
-        it; the number of events written. The caller holds the write lock of every patient
-        named (their events are numbered here)."""
+    async def flush(
+        self, session: AsyncSession, settings: Settings, locked: Mapping[uuid.UUID, Patient]
+    ) -> list[Rows]:
+        """The pending versions and events as rows to write (base.insert_all), and one
+        delivery per event and subscription that wants it. The caller holds the write lock
+        of every patient named (their events are numbered here); `locked`: those it loaded."""
         pending, self._pending = self._pending, []
+        versions, self._versions = self._versions, []
         if not pending:
-            return 0
-        events = await _numbered(session, settings, pending, utcnow())
-        await repo.add_events(session, events)
+            return []
+        now = utcnow()
+        events = await _numbered(session, settings, pending, now, locked)
         deliveries = _fan_out(events, await subscriptions.active_targets(session), settings)
-        if deliveries:
-            await repo.add_deliveries(session, deliveries)
-        return len(events)
+        stamped = [{**row, "recorded_at": now} for row in versions]
+        return repo.rows(stamped, events, deliveries)
 
 
 async def _numbered(
-    session: AsyncSession, settings: Settings, pending: list[PendingEvent], now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    pending: list[PendingEvent],
+    now: datetime,
+    locked: Mapping[uuid.UUID, Patient],
 ) -> list[dict[str, Any]]:
     """The events as rows, each patient's numbered on from its last event, in the order
     they were raised."""
     patient_ids = sorted({event.patient_id for event in pending})
     last = await repo.last_seqs(session, patient_ids)
-    # Every caller's events are filed under their patients' own organizations; the patients
-    # are loaded already (their flags were stored), so the identity map answers.
+    # Every caller's events are filed under their patients' own organizations: those the
+    # unit of work locked it has loaded; others are loaded already (their flags were
+    # stored), so the identity map answers.
     everyone = Scope.everything()
     organization = {
         patient_id: organization_of(
-            await base.get(session, everyone, Patient, patient_id), settings
+            locked.get(patient_id) or await base.get(session, everyone, Patient, patient_id),
+            settings,
         )
         for patient_id in patient_ids
     }

@@ -1,7 +1,7 @@
 """The lifecycle every record shares: load, create, change, enter in error, history, listing.
 
 Each write appends the record's new state to `record_version` and a `record.created` or
-`record.changed` event to the outbox, in the same transaction.
+`record.changed` event to the outbox, written by its commit in the same transaction.
 """
 
 import uuid
@@ -83,6 +83,9 @@ async def target(
     lock: bool = False,
 ) -> M:
     """Load the record the request is about (`live`, `lock`: as get_live, get_for_update)."""
+    if lock and kind is PATIENT:  # locked and loaded by one statement: nothing to re-read
+        patient: Any = await _named(uow, kind, record_id, uow.locked_patient(record_id))
+        return await _checked(uow, kind, patient, live=live)
     row = await _named(uow, kind, record_id, get(uow, kind, record_id))
     return await _checked(uow, kind, row, live=live, lock=lock)
 
@@ -133,9 +136,7 @@ async def create(uow: UnitOfWork, row: M) -> Saved[M]:
     _stamp(row)
     may_collide = any(getattr(row, name) is not None for name in kind.unique)
     await repo.insert(uow.session, row, may_collide=may_collide)
-    _snapshot(uow, kind, row)
-    uow.outbox.record_written(kind.name, row.id, row.version, patient_of(row))
-    uow.changed_patients.add(patient_of(row))
+    _written(uow, kind, row)
     uow.audit.touch(kind.name, row.id, patient_of(row))
     return Saved(row, created=True)
 
@@ -183,7 +184,8 @@ async def create_batch(
 
     The rows' patients are locked once, in id order; their stored `external_id`s are read
     in one query under those locks (every writer of a patient holds its lock, so nothing can
-    take one meanwhile); records, first versions and events are written by executemany.
+    take one meanwhile); records are written by multi-row INSERTs, first versions and events
+    with the commit's.
     Per row, in order: the new record's id, created; an identical re-send (of a stored
     record, or of an earlier row of the batch with its external_id or id) its id, not
     created; or the problem, and nothing of that row is written."""
@@ -198,7 +200,6 @@ async def create_batch(
     earlier: dict[Any, SimpleNamespace] = {}
     results: list[Saved[uuid.UUID] | DomainError] = []
     new: list[dict[str, Any]] = []
-    snapshots: list[dict[str, Any]] = []
     now = utcnow()
     for columns, sent in rows:
         patient_id, record_id = columns["patient_id"], columns.get("id")
@@ -224,27 +225,10 @@ async def create_batch(
         if key[1] is not None:
             earlier[key] = state
         new.append(row)
-        data = kind.snapshot.model_validate(state).model_dump(mode="json")
-        snapshots.append(_version(uow, kind, row["id"], patient_id, data))
-        uow.outbox.record_written(kind.name, row["id"], 1, patient_id)
-        uow.changed_patients.add(patient_id)
+        _written(uow, kind, state)
         results.append(Saved(row["id"], created=True))
     await patient_records.insert_many(uow.session, kind.model, new)
-    await versions.add_many(uow.session, snapshots)
     return results
-
-
-def _version(
-    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, patient_id: uuid.UUID, data: Any
-) -> dict[str, Any]:
-    return {
-        "resource_type": kind.name,
-        "resource_id": record_id,
-        "patient_id": patient_id,
-        "version": 1,
-        "data": data,
-        "actor": uow.actor,
-    }
 
 
 async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: int | None) -> M:
@@ -257,10 +241,7 @@ async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: 
     except IntegrityError as exc:
         raise Conflict("the change collides with another record's unique value") from exc
     if changed:
-        kind = resources.of(type(row))
-        _snapshot(uow, kind, row)
-        uow.outbox.record_written(kind.name, row.id, row.version, patient_of(row))
-        uow.changed_patients.add(patient_of(row))
+        _written(uow, resources.of(type(row)), row)
     return row
 
 
@@ -320,13 +301,12 @@ def _stamp(row: Record) -> None:
     row.version, row.created_at, row.updated_at, row.entered_in_error = 1, now, now, False
 
 
-def _snapshot(uow: UnitOfWork, kind: Resource[Any], row: Any) -> None:
-    versions.add(
-        uow.session,
-        resource_type=kind.name,
-        resource_id=row.id,
-        patient_id=patient_of(row),
-        version=row.version,
-        data=kind.snapshot.model_validate(row).model_dump(mode="json"),
-        actor=uow.actor,
+def _written(uow: UnitOfWork, kind: Resource[Any], row: Any) -> None:
+    """A record's new version: its snapshot and event for the commit, its patient's flags
+    to store then."""
+    data = kind.snapshot.model_validate(row).model_dump(mode="json")
+    patient_id = patient_of(row)
+    uow.outbox.record_written(
+        kind.name, row.id, row.version, patient_id, snapshot=data, actor=uow.actor
     )
+    uow.changed_patients.add(patient_id)

@@ -28,7 +28,7 @@ from app.config import Settings
 from app.db import BUSY_MS, WRITE, Database, wal_position
 from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
-from app.models import IdempotencyKey
+from app.models import IdempotencyKey, Patient
 from app.repositories import audit_events, patients
 from app.repositories.scope import Scope
 from app.security import ALL_ORGANIZATIONS, Principal
@@ -126,6 +126,10 @@ class UnitOfWork:
         # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
         self.locked_patients: set[uuid.UUID] = set()
+        # The patients locked one at a time, as loaded under their locks: held here because
+        # the session's identity map keeps rows only while something refers to them, and
+        # the commit (flags, outbox) reads them again from there instead of the database.
+        self._locked_rows: dict[uuid.UUID, Patient] = {}
         # Events of this transaction's changes, written at commit (or never: rollback).
         self.outbox = Outbox()
         # The Idempotency-Key claimed (its answer is stored with it before commit), or the
@@ -203,9 +207,10 @@ class UnitOfWork:
         if self.changed_patients:
             await self.store_flags(self.changed_patients, self.settings.today())
         self.changed_patients.clear()
-        await self.outbox.flush(session, self.settings)
-        if self._origin is not None:
-            await audit_events.append(session, [self._event(self._origin)])
+        written = await self.outbox.flush(session, self.settings, self._locked_rows)
+        # With the audit event, in one round trip where the database allows.
+        events = [] if self._origin is None else [self._event(self._origin)]
+        await audit_events.append(session, events, ahead=written)
         await session.commit()
         self._committed = True
         if self._write and self._database.replica is not None:
@@ -226,6 +231,7 @@ class UnitOfWork:
         """Writes made inside are seen by the reads inside, then undone (a savepoint rolled
         back, whatever happens): no row, version, event or stored flag survives it."""
         outbox, changed, locked = self.outbox, set(self.changed_patients), set(self.locked_patients)
+        locked_rows = dict(self._locked_rows)
         self.outbox = Outbox()  # the events of the writes inside are dropped with them
         savepoint = await self.session.begin_nested()
         try:
@@ -234,14 +240,24 @@ class UnitOfWork:
             await savepoint.rollback()
             self.outbox, self.changed_patients = outbox, changed
             self.locked_patients = locked  # a savepoint's row locks go with it
+            self._locked_rows = locked_rows
 
     async def lock_patient(self, patient_id: uuid.UUID) -> None:
         """One writer per patient at a time (until commit), so the flags stored at commit see
         every record, and a change is merged into, and If-Match judged on, the latest state."""
         if patient_id not in self.locked_patients:
-            if not await patients.lock(self.session, self.scope, patient_id):
+            await self.locked_patient(patient_id)
+
+    async def locked_patient(self, patient_id: uuid.UUID) -> Patient:
+        """lock_patient, and the patient as committed under the lock (one statement)."""
+        found = self._locked_rows.get(patient_id)
+        if found is None:
+            found = await patients.lock(self.session, self.scope, patient_id)
+            if found is None:
                 raise NotFound("no patient with this id")
+            self._locked_rows[patient_id] = found
             self.locked_patients.add(patient_id)
+        return found
 
     async def lock_patients(self, patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """lock_patient for many at once (one statement, id order); the ids not found."""

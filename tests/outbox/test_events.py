@@ -129,10 +129,11 @@ async def test_leaving_without_commit_leaves_neither_record_nor_event(
 async def test_a_commit_that_fails_after_writing_its_events_keeps_none_of_them(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The events are INSERTed, then the audit event (the last statement before COMMIT)
-    fails: the transaction goes, the record and its events with it."""
+    """The events are written with the audit event (the last statement before COMMIT,
+    one with them on PostgreSQL), which fails: the transaction goes, the record and its
+    events with it."""
 
-    async def broken_append(*_: object) -> None:
+    async def broken_append(*_: object, **__: object) -> None:
         raise RuntimeError("the audit insert failed")
 
     monkeypatch.setattr(audit_events, "append", broken_append)
