@@ -231,14 +231,14 @@ AnyCaller = Annotated[
 ]
 
 
-def cursor_page(
+async def cursor_page(
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="from next_cursor")] = None,
 ) -> PageRequest:
     return PageRequest(cursor=cursor, limit=limit)
 
 
-def page_request(
+async def page_request(
     base: Annotated[PageRequest, Depends(cursor_page)],
     include_entered_in_error: Annotated[
         bool, Query(description="also list records entered in error")
@@ -247,12 +247,14 @@ def page_request(
     return PageRequest(base.cursor, base.limit, include_in_error=include_entered_in_error)
 
 
+# The dependencies here are `async def` though they await nothing: FastAPI runs a plain
+# `def` dependency in its thread pool, a hand-off per request that costs more than the work.
 CursorPage = Annotated[PageRequest, Depends(cursor_page)]
 Paging = Annotated[PageRequest, Depends(page_request)]
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(alias="If-Match", description='the ETag read before, e.g. W/"3"', max_length=64),
@@ -269,7 +271,7 @@ def if_match(
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def idempotency_key_header(
+async def idempotency_key_header(
     key: Annotated[
         str | None,
         Header(
