@@ -10,7 +10,7 @@ from app.rules import activity, refractory, remission, safety, steroids
 from app.rules.dates import clinical_date, window_bounds
 from app.rules.doses import Dose, current_dose, dose_on
 from app.rules.exact import exact
-from app.rules.history import remission_changes, status_history
+from app.rules.history import changes_in, remission_changes, status_history
 from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
@@ -111,17 +111,22 @@ class Flags:
     refractory: FlagResult
     steroid_dependent: FlagResult
     remission: RemissionResult
+    # Every change of remission up to `as_of` (remission_changes), from the same timeline.
+    remission_changes: tuple[FlagChange, ...] = ()
 
 
 def evaluate_flags(records: PatientRecords, as_of: date, settings: RuleSettings) -> Flags:
-    """The three flags alone (what is stored after each write), without scores or alerts.
-    Records entered in error are ignored."""
+    """The three flags alone (what is stored after each write), without scores or alerts,
+    with remission's changes (the stored remission flag keeps them). Records entered in
+    error are ignored."""
     return _flags(records.visible(), as_of, settings)
 
 
 def _flags(visible: PatientRecords, as_of: date, settings: RuleSettings) -> Flags:
+    timeline = remission.remission_timeline(visible, as_of, settings)  # swept once for both
     return Flags(
         refractory=refractory.refractory(visible.regimens, as_of, settings),
         steroid_dependent=steroids.steroid_dependent(visible.regimens, as_of, settings),
-        remission=remission.remission(visible, as_of, settings),
+        remission=remission.remission(visible, as_of, settings, timeline),
+        remission_changes=tuple(changes_in(timeline)),
     )

@@ -13,7 +13,7 @@ from datetime import date
 from app.rules.inputs import PatientRecords
 from app.rules.outcomes import FlagChange, Status
 from app.rules.refractory import refractory_timeline
-from app.rules.remission import remission_timeline
+from app.rules.remission import RemissionTimeline, remission_timeline
 from app.rules.settings import RuleSettings
 from app.rules.steroids import steroid_timeline
 
@@ -36,7 +36,12 @@ def remission_changes(
     keeps: its status on any day up to `as_of` is that of the last change on or before it).
     Records entered in error are ignored."""
     settings = settings or RuleSettings()
-    return _changes("remission", remission_timeline(records.visible(), as_of, settings).days)
+    return changes_in(remission_timeline(records.visible(), as_of, settings))
+
+
+def changes_in(timeline: RemissionTimeline) -> list[FlagChange]:
+    """The changes of remission along a remission_timeline (remission_changes's answer)."""
+    return _changes("remission", timeline.days)
 
 
 def status_history(

@@ -191,14 +191,20 @@ def caveats(regimens: Iterable[Regimen], as_of: date, settings: RuleSettings) ->
     return tuple(Caveat(ACUTE_PHASE_SUPPRESSED, d, ACUTE_PHASE_CRITERIA) for d in sorted(drugs))
 
 
-def remission(records: PatientRecords, as_of: date, settings: RuleSettings) -> RemissionResult:
+def remission(
+    records: PatientRecords,
+    as_of: date,
+    settings: RuleSettings,
+    timeline: RemissionTimeline | None = None,
+) -> RemissionResult:
     """Complete clinical remission on `as_of`, with `since`, duration and `sustained`.
 
     `sustained` when `as_of - since` >= 180 days (setting `remission_sustained_days`).
     The flag follows the six criteria (the published definition); `caveats` say when a
-    drug itself lowers ESR and CRP.
+    drug itself lowers ESR and CRP. `timeline`: the records' remission_timeline to `as_of`,
+    when the caller has it already.
     """
-    timeline = remission_timeline(records, as_of, settings)
+    timeline = timeline or remission_timeline(records, as_of, settings)
     status = timeline.days[-1][1]
     since = _run_start(timeline.days)
     duration = (as_of - since).days if since is not None else None

@@ -84,9 +84,8 @@ def _evaluated(
     statuses by flag."""
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
-        remission = rules.remission_changes(loaded, as_of, settings.rules)
     after: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
-    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in remission]
+    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in result.remission_changes]
     evaluated_at = datetime.now(settings.zone)
     rows.extend(
         {

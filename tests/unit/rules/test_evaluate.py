@@ -4,7 +4,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.rules import RULES_VERSION, RuleSettings, Status, evaluate, evaluate_flags
+from app.rules import (
+    RULES_VERSION,
+    RuleSettings,
+    Status,
+    evaluate,
+    evaluate_flags,
+    remission_changes,
+)
 from app.rules.dates import age_in_years, clinical_date
 from app.rules.inputs import PatientRecords
 
@@ -84,6 +91,10 @@ def test_the_stored_flags_are_those_of_the_status() -> None:
         status.remission,
     )
     assert flags.refractory.status is Status.NOT_MET
+    # The remission changes the stored flag keeps come from the same sweep as the flag.
+    changes = remission_changes(patient_records, AS_OF, RuleSettings())
+    assert flags.remission_changes == tuple(changes)
+    assert [c.to_status for c in changes][-1] is flags.remission.status is Status.MET
 
 
 def test_evaluate_uses_the_given_settings() -> None:
