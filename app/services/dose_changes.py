@@ -51,10 +51,14 @@ async def create(
 
 def _resent(uow: UnitOfWork, existing: DoseChange, body: DoseChangeCreate) -> Saved[DoseChange]:
     """The same change sent again (a retry, an interface re-sending) is that change; a
-    different dose on the same date is a conflict naming the stored one."""
-    sent = (body.dose.value, body.dose.unit, body.interval_days)
-    if sent != (existing.dose_value, existing.dose_unit, existing.interval_days):
-        raise Conflict(_TWICE, existing_id=str(existing.id))
+    different dose on the same date is a conflict naming the stored one (the live one:
+    the index allows one a date)."""
+    sent = {
+        "dose_value": body.dose.value,
+        "dose_unit": body.dose.unit,
+        "interval_days": body.interval_days,
+    }
+    records.check_resent(existing, sent, different=_TWICE)
     uow.audit.touch(DOSE_CHANGE.name, existing.id, existing.patient_id)
     return Saved(existing, created=False)
 

@@ -156,24 +156,26 @@ async def create_natural(uow: UnitOfWork, row: M, sent: dict[str, Any]) -> Saved
         )
         if existing is None:
             raise
-    _check_resent(existing, sent)
+    check_resent(existing, sent)
     uow.audit.touch(resources.of(type(row)).name, existing.id, patient_of(existing))
     return Saved(existing, created=False)
 
 
-def _check_resent(existing: Any, sent: dict[str, Any]) -> None:
-    """A body whose external_id a record has already is a re-send of it (nothing to do) when
-    it sends what the record holds; else a 409 naming the record."""
+def check_resent(
+    existing: Any,
+    sent: dict[str, Any],
+    different: str = "a record with this external_id exists with different content",
+) -> None:
+    """A body that names a stored record (its external_id, or a dose change's regimen and
+    date) is a re-send of it (nothing to do) when it sends what the record holds; else a
+    409 naming the record (`different`: what the 409 says then)."""
     if existing.entered_in_error:
         raise Conflict(
             "a record with this external_id was entered in error; send a new external_id",
             existing_id=str(existing.id),
         )
     if any(getattr(existing, name) != value for name, value in sent.items()):
-        raise Conflict(
-            "a record with this external_id exists with different content",
-            existing_id=str(existing.id),
-        )
+        raise Conflict(different, existing_id=str(existing.id))
 
 
 async def create_batch(
@@ -209,7 +211,7 @@ async def create_batch(
             if patient_id in missing:
                 raise NotFound(f"no live patient with this id for this {kind.name}")
             if found is not None:
-                _check_resent(found, sent)
+                check_resent(found, sent)
                 results.append(Saved(found.id, created=False))
                 continue
         except DomainError as exc:
