@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.config import Settings
 from app.db import Database
@@ -76,6 +76,29 @@ async def test_store_many_stores_and_announces_as_store_of_each(
     announced = [event.patient_id for event in events]
     assert announced  # in patient id order, as one store after another
     assert announced == sorted(announced)
+
+
+async def test_patients_locked_together_are_loaded_with_their_locks(
+    database: Database, settings: Settings, patient_ids: list[uuid.UUID]
+) -> None:
+    """As one patient locked alone: the commit's later lookups of them (the outbox's, the
+    flags') need no statement of their own."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    missing = uuid.uuid4()
+    async with UnitOfWork(database, CALLER, settings, write=True) as uow:
+        assert await uow.lock_patients([*patient_ids, missing]) == {missing}
+        engine = database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            found = [(await uow.locked_patient(pid)).id for pid in patient_ids]
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    assert found == patient_ids
+    assert sent == []
 
 
 async def _store_many(uow: UnitOfWork, settings: Settings, ids: list[uuid.UUID], o: Any) -> None:

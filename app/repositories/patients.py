@@ -65,20 +65,22 @@ def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
 
 async def lock_many(
     session: AsyncSession, scope: Scope, patient_ids: Collection[uuid.UUID]
-) -> set[uuid.UUID]:
+) -> Sequence[Patient]:
     """`lock` for many patients in one statement, in id order (as the unit of work's commit
-    takes them: no two writers wait on each other crosswise); the ids of the live patients
-    `scope` sees (those new records may be about)."""
+    takes them: no two writers wait on each other crosswise): the live patients `scope` sees
+    (those new records may be about), as committed once their locks are held."""
     stmt = (
-        select(Patient.id)
+        select(Patient)
         .where(
             Patient.id.in_(sorted(patient_ids)),
             Patient.entered_in_error.is_(False),
             *scope.where(Patient),
         )
         .order_by(Patient.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    return set((await session.scalars(stmt.with_for_update())).all())
+    return (await session.scalars(stmt)).all()
 
 
 # Built once: every write runs it.

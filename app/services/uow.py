@@ -126,7 +126,7 @@ class UnitOfWork:
         # Patients whose records this unit of work wrote: their flags are stored at commit.
         self.changed_patients: set[uuid.UUID] = set()
         self.locked_patients: set[uuid.UUID] = set()
-        # The patients locked one at a time, as loaded under their locks: held here because
+        # The patients locked, as loaded under their locks: held here because
         # the session's identity map keeps rows only while something refers to them, and
         # the commit (flags, outbox) reads them again from there instead of the database.
         self._locked_rows: dict[uuid.UUID, Patient] = {}
@@ -201,7 +201,7 @@ class UnitOfWork:
             await session.commit()
             self._committed = True
             event = self._event(self._origin)
-            await self._database.group.write(audit_events.append, event, self._deadline)
+            await self._database.group.write(audit_events.append_batch, event, self._deadline)
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
@@ -263,7 +263,9 @@ class UnitOfWork:
         """lock_patient for many at once (one statement, id order); the ids not found."""
         wanted = set(patient_ids) - self.locked_patients
         if wanted:
-            self.locked_patients |= await patients.lock_many(self.session, self.scope, wanted)
+            for found in await patients.lock_many(self.session, self.scope, wanted):
+                self._locked_rows[found.id] = found
+                self.locked_patients.add(found.id)
         return wanted - self.locked_patients
 
     async def record_failure(self, status: int, *, error: BaseException) -> None:
