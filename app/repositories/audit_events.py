@@ -53,25 +53,25 @@ _APPEND = insert(cast(Table, AuditEvent.__table__)).values(
 
 
 async def append(
-    db: AsyncSession | AsyncConnection,
-    events: list[dict[str, Any]],
-    ahead: Sequence[Rows] = (),
+    session: AsyncSession, events: list[dict[str, Any]], ahead: Sequence[Rows] = ()
 ) -> None:
-    """Events (one request's in its session, or a group commit's batch of reads on its
-    connection) in one Core executemany (no ORM unit of work, no statement built per call:
-    it runs on every request). `ahead`: other rows of a session's transaction, written
-    first, in the same round trip where the database allows (one event: base.insert_all)."""
+    """One request's events in its session's transaction, in one Core statement (no ORM unit
+    of work, no statement built per call: it runs on every request). `ahead`: other rows of
+    the transaction, written first, in the same round trip where the database allows (one
+    event: base.insert_all)."""
     rows = [_row(event) for event in events]
-    if isinstance(db, AsyncSession):
-        if len(rows) == 1:
-            await insert_all(db, ahead, then=(_APPEND, rows[0]))
-            return
-        await insert_all(db, ahead)
-        connection = await db.connection()
-    else:
-        connection = db
+    if len(rows) == 1:
+        await insert_all(session, ahead, then=(_APPEND, rows[0]))
+        return
+    await insert_all(session, ahead)
     if rows:
-        await connection.execute(_APPEND, rows)
+        await (await session.connection()).execute(_APPEND, rows)
+
+
+async def append_batch(connection: AsyncConnection, events: list[dict[str, Any]]) -> None:
+    """A group commit's batch: the events of concurrent reads, on its connection, in one
+    executemany (db.GroupCommit's writer)."""
+    await connection.execute(_APPEND, [_row(event) for event in events])
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:
