@@ -10,7 +10,7 @@ from app.rules import activity, refractory, remission, safety, steroids
 from app.rules.dates import clinical_date, window_bounds
 from app.rules.doses import Dose, current_dose, dose_on
 from app.rules.exact import exact
-from app.rules.history import changes_in, remission_changes, status_history
+from app.rules.history import changes_in, flag_changes, remission_changes, status_history
 from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
@@ -77,6 +77,7 @@ __all__ = [
     "evaluate",
     "evaluate_flags",
     "exact",
+    "flag_changes",
     "interval_in_force",
     "remission_changes",
     "status_history",

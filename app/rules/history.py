@@ -35,13 +35,32 @@ def remission_changes(
     """Every change of remission up to `as_of`, oldest first (what the stored remission flag
     keeps: its status on any day up to `as_of` is that of the last change on or before it).
     Records entered in error are ignored."""
-    settings = settings or RuleSettings()
-    return changes_in(remission_timeline(records.visible(), as_of, settings))
+    return flag_changes("remission", records, as_of, settings)
 
 
 def changes_in(timeline: RemissionTimeline) -> list[FlagChange]:
     """The changes of remission along a remission_timeline (remission_changes's answer)."""
     return _changes("remission", timeline.days)
+
+
+def flag_changes(
+    flag: str, records: PatientRecords, as_of: date, settings: RuleSettings | None = None
+) -> list[FlagChange]:
+    """Every change of one flag up to `as_of`, oldest first (status_history's changes of that
+    flag alone: only its own timeline is swept). Records entered in error are ignored."""
+    return _flag_changes(flag, records.visible(), as_of, settings or RuleSettings())
+
+
+def _flag_changes(
+    flag: str, visible: PatientRecords, as_of: date, settings: RuleSettings
+) -> list[FlagChange]:
+    if flag == "refractory":
+        return _changes(flag, refractory_timeline(visible.regimens, as_of, settings))
+    if flag == "steroid_dependent":
+        return _changes(flag, steroid_timeline(visible.regimens, as_of, settings))
+    if flag == "remission":
+        return changes_in(remission_timeline(visible, as_of, settings))
+    raise ValueError(f"no flag {flag!r}")
 
 
 def status_history(
@@ -51,11 +70,10 @@ def status_history(
     oldest first (same day: in that flag order). Records entered in error are ignored."""
     settings = settings or RuleSettings()
     visible = records.visible()
-    remission = remission_timeline(visible, as_of, settings).days
     changes = [
-        *_changes("refractory", refractory_timeline(visible.regimens, as_of, settings)),
-        *_changes("steroid_dependent", steroid_timeline(visible.regimens, as_of, settings)),
-        *_changes("remission", remission),
+        change
+        for flag in ("refractory", "steroid_dependent", "remission")
+        for change in _flag_changes(flag, visible, as_of, settings)
     ]
     # sorted() is stable: same-day changes keep the flag order above.
     return sorted(changes, key=lambda change: change.effective_date)

@@ -55,9 +55,10 @@ async def store_many(
     before = await flags.upsert(session, rows)
     for patient in found:
         was = before.get(patient.id, {})
-        changed = outbox_events.flag_changes(was, after[patient.id])
+        result = after[patient.id]
+        changed = outbox_events.flag_changes(was, _statuses(result))
         if changed:
-            dates = _effective_dates(loaded[patient.id], as_of, settings, changed)
+            dates = _effective_dates(loaded[patient.id], result, as_of, settings, changed)
             for flag, status in changed.items():
                 outbox.status_changed(patient.id, flag, was.get(flag), status, dates[flag])
 
@@ -73,18 +74,21 @@ async def _patients(
     return sorted(await base.get_many(session, scope, Patient, patient_ids), key=lambda p: p.id)
 
 
+def _statuses(result: rules.Flags) -> dict[str, str]:
+    return {name: str(getattr(result, name).status) for name in FLAG_NAMES}
+
+
 def _evaluated(
     patient_id: uuid.UUID,
     loaded: rules.PatientRecords,
     as_of: date,
     settings: Settings,
     rows: list[dict[str, Any]],
-) -> dict[str, str]:
-    """Run the rules on one patient's records: its patient_flag rows appended to `rows`; the
-    statuses by flag."""
+) -> rules.Flags:
+    """Run the rules on one patient's records: its patient_flag rows appended to `rows`."""
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
-    after: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
+    after = _statuses(result)
     history = [[c.effective_date.isoformat(), str(c.to_status)] for c in result.remission_changes]
     evaluated_at = datetime.now(settings.zone)
     rows.extend(
@@ -100,20 +104,29 @@ def _evaluated(
         }
         for name in FLAG_NAMES
     )
-    return after
+    return result
 
 
 def _effective_dates(
-    loaded: rules.PatientRecords, as_of: date, settings: Settings, changed: dict[str, str]
+    loaded: rules.PatientRecords,
+    result: rules.Flags,
+    as_of: date,
+    settings: Settings,
+    changed: dict[str, str],
 ) -> dict[str, date]:
     """The day each changed flag took its new status: its last change in the status history
-    (as `GET .../status/history` shows it); `as_of` if the history ends elsewhere."""
-    with RULES.labels("history").time():
-        history = rules.status_history(loaded, as_of, settings.rules)
-    last = {change.flag: change for change in history}
-    return {
-        flag: last[flag].effective_date
-        if flag in last and str(last[flag].to_status) == status
-        else as_of
-        for flag, status in changed.items()
-    }
+    (as `GET .../status/history` shows it); `as_of` if the history ends elsewhere. Remission's
+    changes come with the flags; only another changed flag's own timeline is swept."""
+    dates = {}
+    for flag, status in changed.items():
+        with RULES.labels("history").time():
+            changes = (
+                list(result.remission_changes)
+                if flag == "remission"
+                else rules.flag_changes(flag, loaded, as_of, settings.rules)
+            )
+        last = changes[-1] if changes else None
+        dates[flag] = (
+            last.effective_date if last is not None and str(last.to_status) == status else as_of
+        )
+    return dates

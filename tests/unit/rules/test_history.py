@@ -1,7 +1,9 @@
 from dataclasses import replace
 from datetime import date, timedelta
 
-from app.rules.history import status_history
+import pytest
+
+from app.rules.history import flag_changes, status_history
 from app.rules.outcomes import FlagChange, Status
 from app.rules.settings import RuleSettings
 
@@ -31,6 +33,22 @@ def test_every_change_of_every_flag_oldest_first() -> None:
         FlagChange("remission", None, MET, date(2017, 3, 1)),
         FlagChange("remission", MET, UNKNOWN, date(2017, 3, 1) + timedelta(days=91)),
     ]
+
+
+@pytest.mark.parametrize("flag", ["refractory", "steroid_dependent", "remission"])
+def test_one_flags_changes_are_its_part_of_the_history(flag: str) -> None:
+    corrected = (replace(REGIMENS[0], entered_in_error=True), *REGIMENS[1:])
+    patient_records = merge(records(regimens=corrected), in_remission("2017-03-01"))
+
+    changes = flag_changes(flag, patient_records, AS_OF)
+
+    assert changes  # every flag changes at least once here
+    assert changes == [c for c in status_history(patient_records, AS_OF) if c.flag == flag]
+
+
+def test_no_such_flag() -> None:
+    with pytest.raises(ValueError, match="no flag 'activity'"):
+        flag_changes("activity", records(), AS_OF)
 
 
 def test_records_entered_in_error_rewrite_the_past() -> None:
