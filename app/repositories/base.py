@@ -26,11 +26,11 @@ async def get(
 ) -> M | None:
     """A record by id if `scope` sees it: one query, the same for a record of another
     organization as for a missing one."""
-    where = scope.where(model)
-    if not where:
+    if scope.unrestricted:
+        scope.where(model)  # a table that is not patient-scoped is refused all the same
         return await session.get(model, record_id)  # unrestricted: the identity map first
-    table: Any = model
-    return await session.scalar(select(model).where(table.id == record_id, *where))
+    found: M | None = await session.scalar(_by_id(model, scope, True), {"record_id": record_id})
+    return found
 
 
 async def read(
@@ -38,9 +38,19 @@ async def read(
 ) -> Row[Any] | None:
     """`get` for a read: the record's columns as one row (Core: no ORM entity, no identity
     map, no unit of work to load it into), the same query and the same 404 otherwise."""
+    connection = await session.connection()
+    found = await connection.execute(_by_id(model, scope, False), {"record_id": record_id})
+    row: Row[Any] | None = found.first()
+    return row
+
+
+# A statement costs more to build (and to key for the compiled cache) than a lookup by
+# primary key costs to run: those of `get` and `read` are built once per table and scope.
+@functools.lru_cache(maxsize=256)
+def _by_id(model: type[Record], scope: Scope, entity: bool) -> Select[Any]:
     table: Any = model
-    stmt = select(model.__table__).where(table.id == record_id, *scope.where(model))
-    return (await (await session.connection()).execute(stmt)).first()
+    source = model if entity else model.__table__
+    return select(source).where(table.id == bindparam("record_id"), *scope.where(model))
 
 
 async def get_many(
