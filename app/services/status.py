@@ -51,7 +51,7 @@ async def history(
 async def _records(
     uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
 ) -> tuple[date, rules.PatientRecords]:
-    patient = await records.target(uow, PATIENT, patient_id)
+    patient = await records.read_target(uow, PATIENT, patient_id)
     uow.audit.touch("patient_status", patient_id, patient_id)
     day = as_of or uow.settings.today()
     return day, await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
