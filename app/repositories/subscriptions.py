@@ -22,13 +22,16 @@ class Target:
     organizations: frozenset[str]
 
 
+# Built once: every write that raises an event runs it.
+_ACTIVE = select(Subscription.id, Subscription.events, Subscription.organizations).where(
+    Subscription.active.is_(True)
+)
+
+
 async def active_targets(session: AsyncSession) -> list[Target]:
-    stmt = select(Subscription.id, Subscription.events, Subscription.organizations).where(
-        Subscription.active.is_(True)
-    )
     return [
         Target(row.id, frozenset(row.events), frozenset(row.organizations))
-        for row in (await session.execute(stmt)).all()
+        for row in (await session.execute(_ACTIVE)).all()
     ]
 
 
