@@ -43,14 +43,14 @@ TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 COVERAGE := --cov=app/rules --cov-branch
+COVERAGE_CHECK := --cov-append --cov-fail-under=100 --cov-report=term-missing:skip-covered
 
 ## test: install and run the whole suite (TR_TEST_DATABASE_URL=postgresql://... for PostgreSQL)
 # The pure rules carry the clinical logic: every branch of app/rules is exercised or CI fails
 # (pytest-cov combines the workers' coverage; the serial part adds its own to it).
 test: $(STAMP)
 	$(PYTEST) $(PARALLEL) -m "not serial" $(COVERAGE) --cov-report=; parallel=$$?; \
-	$(PYTEST) -m serial $(COVERAGE) --cov-append --cov-fail-under=100 \
-	  --cov-report=term-missing:skip-covered; serial=$$?; \
+	$(PYTEST) -m serial $(COVERAGE) $(COVERAGE_CHECK); serial=$$?; \
 	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 ## test-fast: the inner loop: every test that starts no server or subprocess (-m "not slow")
