@@ -10,7 +10,7 @@ from app.rules import activity, refractory, remission, safety, steroids
 from app.rules.dates import clinical_date, window_bounds
 from app.rules.doses import Dose, current_dose, dose_on
 from app.rules.exact import exact
-from app.rules.history import changes_in, flag_changes, remission_changes, status_history
+from app.rules.history import changes_in, flag_changes, status_history
 from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
@@ -79,7 +79,6 @@ __all__ = [
     "exact",
     "flag_changes",
     "interval_in_force",
-    "remission_changes",
     "status_history",
     "to_canonical",
     "window_bounds",
@@ -112,7 +111,7 @@ class Flags:
     refractory: FlagResult
     steroid_dependent: FlagResult
     remission: RemissionResult
-    # Every change of remission up to `as_of` (remission_changes), from the same timeline.
+    # Every change of remission up to `as_of` (flag_changes), from the same timeline.
     remission_changes: tuple[FlagChange, ...] = ()
 
 

@@ -138,7 +138,7 @@ def outcome(
 ) -> CaseOutcome | None:
     """One patient's row of the case series (None: no course of the drug by `as_of`), from
     the patient's regimens and the changes of remission up to at least the course's last
-    day (`history.remission_changes`, or the stored remission flag's history)."""
+    day (`history.flag_changes("remission")`, or the stored remission flag's history)."""
     visible = [r for r in regimens if not r.entered_in_error]
     found = course(visible, drug, as_of)
     if found is None:

@@ -29,17 +29,8 @@ def _changes(flag: str, timeline: Iterable[tuple[date, Status]]) -> list[FlagCha
     return changes
 
 
-def remission_changes(
-    records: PatientRecords, as_of: date, settings: RuleSettings | None = None
-) -> list[FlagChange]:
-    """Every change of remission up to `as_of`, oldest first (what the stored remission flag
-    keeps: its status on any day up to `as_of` is that of the last change on or before it).
-    Records entered in error are ignored."""
-    return flag_changes("remission", records, as_of, settings)
-
-
 def changes_in(timeline: RemissionTimeline) -> list[FlagChange]:
-    """The changes of remission along a remission_timeline (remission_changes's answer)."""
+    """The changes of remission along a remission_timeline (flag_changes("remission")'s answer)."""
     return _changes("remission", timeline.days)
 
 

@@ -51,7 +51,7 @@ async def _replayed(uow: UnitOfWork, patient_key: str, as_of: date) -> list[rule
     patient = await base.get(uow.session, uow.scope, Patient, uuid.UUID(patient_key))
     assert patient is not None  # in the cohort read in this transaction
     loaded = await clinical_inputs.load(uow.session, uow.scope, patient, as_of, uow.settings.rules)
-    return rules.remission_changes(loaded, as_of, uow.settings.rules)
+    return rules.flag_changes("remission", loaded, as_of, uow.settings.rules)
 
 
 async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.CaseSeries:

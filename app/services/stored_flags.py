@@ -119,12 +119,11 @@ def _effective_dates(
     changes come with the flags; only another changed flag's own timeline is swept."""
     dates = {}
     for flag, status in changed.items():
-        with RULES.labels("history").time():
-            changes = (
-                list(result.remission_changes)
-                if flag == "remission"
-                else rules.flag_changes(flag, loaded, as_of, settings.rules)
-            )
+        if flag == "remission":
+            changes = list(result.remission_changes)
+        else:
+            with RULES.labels("history").time():
+                changes = rules.flag_changes(flag, loaded, as_of, settings.rules)
         last = changes[-1] if changes else None
         dates[flag] = (
             last.effective_date if last is not None and str(last.to_status) == status else as_of

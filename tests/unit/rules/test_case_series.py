@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from app.rules import PatientRecords, Regimen, RuleSettings, Status, remission_changes
+from app.rules import PatientRecords, Regimen, RuleSettings, Status, flag_changes
 from app.rules.case_series import CaseOutcome, course, outcome, summarize
 from app.rules.survival import KmPoint
 from tests.unit.rules.builders import day, in_remission, lab, merge, records, regimen, visit
@@ -22,7 +22,7 @@ def of(
     key: str, patient: PatientRecords, as_of: date, drug: str = "tocilizumab"
 ) -> CaseOutcome | None:
     """The patient's row, its remission history replayed from the records as of `as_of`."""
-    changes = remission_changes(patient, as_of, SETTINGS)
+    changes = flag_changes("remission", patient, as_of, SETTINGS)
     return outcome(key, patient.regimens, changes, drug, as_of, SETTINGS)
 
 

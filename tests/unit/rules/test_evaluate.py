@@ -10,7 +10,7 @@ from app.rules import (
     Status,
     evaluate,
     evaluate_flags,
-    remission_changes,
+    flag_changes,
 )
 from app.rules.dates import age_in_years, clinical_date
 from app.rules.inputs import PatientRecords
@@ -92,7 +92,7 @@ def test_the_stored_flags_are_those_of_the_status() -> None:
     )
     assert flags.refractory.status is Status.NOT_MET
     # The remission changes the stored flag keeps come from the same sweep as the flag.
-    changes = remission_changes(patient_records, AS_OF, RuleSettings())
+    changes = flag_changes("remission", patient_records, AS_OF, RuleSettings())
     assert flags.remission_changes == tuple(changes)
     assert [c.to_status for c in changes][-1] is flags.remission.status is Status.MET
 
