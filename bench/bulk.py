@@ -29,6 +29,7 @@ from app import cli_migrate
 from app.config import Settings
 from app.security import mint_token
 from bench.courses import course
+from bench.load import cpu_seconds, process_tree
 from tests.support.serving import AS_DEPLOYED, Server
 
 SECRET = "bulk-bench-" + "k" * 40
@@ -38,16 +39,11 @@ NDJSON = {"Content-Type": "application/x-ndjson"}
 def peak_rss_mb(pid: int) -> float:
     """The largest VmHWM of the process and its children (uvicorn's workers)."""
     peak = 0.0
-    for each in _tree(pid):
+    for each in process_tree(pid):
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 peak = max(peak, int(line.split()[1]) / 1024)
     return peak
-
-
-def _tree(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(each for child in children for each in _tree(int(child)))]
 
 
 def _lines(numbers: range, labs: bool) -> Iterator[bytes]:
@@ -93,16 +89,6 @@ def bench_import(
         f"{summary['lines'] / cpu:.0f} lines per CPU-second; "
         f"server peak RSS {peak_rss_mb(server.pid):.0f} MB"
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process and its living children have used (a load-independent
-    cost per line)."""
-    total = 0.0
-    for each in _tree(pid):
-        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:

@@ -20,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -32,6 +34,7 @@ from tests.support.serving import AS_DEPLOYED, Server
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "wrk" / "mixed.lua"
+T = TypeVar("T")
 
 
 async def sample_ids(settings: Settings, count: int) -> dict[str, list[str]]:
@@ -51,10 +54,19 @@ async def sample_ids(settings: Settings, count: int) -> dict[str, list[str]]:
     return ids
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its living descendants (uvicorn's supervisor and its workers)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # it has just ended
+        return [pid]
+    return [pid, *(each for child in children for each in process_tree(int(child)))]
+
+
 def rss_mb(root: int) -> float:
-    """Resident memory of a process and its children (the uvicorn workers), in MB."""
+    """Resident memory of a process and its descendants (the uvicorn workers), in MB."""
     total = 0
-    for pid in [root, *_children(root)]:
+    for pid in process_tree(root):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -64,16 +76,32 @@ def rss_mb(root: int) -> float:
     return total / 1024
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if Path(entry, "stat").read_text().split()[3] == str(pid):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+def peak_rss_during(pid: int, run: Callable[[], T]) -> tuple[T, float]:
+    """`run()`'s result and the peak resident memory of `pid` and its descendants meanwhile."""
+    peak = [0.0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            peak[0] = max(peak[0], rss_mb(pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return run(), peak[0]
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process and its living descendants have used (a cost that
+    does not depend on what else the machine is doing)."""
+    total = 0.0
+    for each in process_tree(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def wrk(
@@ -175,19 +203,10 @@ def main() -> None:
         )
         cohort = wrk(service.port, "cohort", args.seconds, args.connections, env)
         report("cohort by flag", cohort, ceiling["rps"])
-        peak = [0.0]
-        stop = threading.Event()
-
-        def watch() -> None:
-            while not stop.wait(0.5):
-                peak[0] = max(peak[0], rss_mb(service.pid))
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        mixed = wrk(service.port, "mixed", args.seconds, args.connections, env)
-        stop.set()
-        watcher.join()
-        report("mixed 70/30", mixed, ceiling["rps"], peak[0])
+        mixed, peak = peak_rss_during(
+            service.pid, lambda: wrk(service.port, "mixed", args.seconds, args.connections, env)
+        )
+        report("mixed 70/30", mixed, ceiling["rps"], peak)
     finally:
         service.stop()
         bare.stop()

@@ -10,7 +10,9 @@ Needs a seeded database (bench/seed.py: 10,000 patients of about 100 records eac
 The probe's tables (lean_*) are created in the same database with as many patients, once.
 Calls alternate between the two servers (probe read, service read, probe write, service
 write, ...) so that a change in the machine's load falls on both; on a shared machine the
-ratios are the numbers to read, not the absolute rates.
+ratios are the numbers to read, not the absolute rates. Each cell also gives the server's
+CPU time per request (its whole process tree, during that call): what a request costs,
+whatever else the machine did meanwhile.
 """
 
 import argparse
@@ -20,10 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import asyncpg
 from sqlalchemy import func, select
@@ -32,11 +31,10 @@ from app.config import Settings
 from app.db import create_engine
 from app.models import Patient
 from app.security import mint_token
-from bench.load import ROOT, rss_mb, sample_ids, wrk
+from bench.load import ROOT, cpu_seconds, peak_rss_during, sample_ids, wrk
 from tests.support.serving import AS_DEPLOYED, Server
 
 PROBE_DIR = ROOT.parent / "shared" / "bench"
-T = TypeVar("T")
 
 
 async def _patients(settings: Settings) -> int:
@@ -71,35 +69,19 @@ def _probe_setup(probe_dir: Path, dsn: str, patients: int) -> None:
     )
 
 
-def _peak_rss(pid: int, run: Callable[[], T]) -> tuple[T, float]:
-    """`run()`'s result and the peak resident memory of `pid` and its children meanwhile."""
-    peak = [0.0]
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.wait(0.5):
-            peak[0] = max(peak[0], rss_mb(pid))
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        return run(), peak[0]
-    finally:
-        stop.set()
-        watcher.join()
-
-
 def _cell(r: dict[str, float] | None) -> str:
     if r is None:
-        return f"{'-':<25}"
+        return f"{'-':<37}"
     errors = f" ({int(r['errors'])} err)" if r["errors"] else ""
-    return f"{r['rps']:6.0f} req/s p99 {r['p99']:5.0f} ms{errors}"
+    return f"{r['rps']:6.0f} req/s p99 {r['p99']:4.0f} ms CPU {r['cpu_ms']:5.2f} ms{errors}"
 
 
 def _ratio(ours: dict[str, float], probe: dict[str, float] | None) -> str:
     if probe is None:
         return "-"
-    return f"{ours['rps'] / probe['rps']:.2f} (p99 {ours['p99'] / max(probe['p99'], 0.001):.1f}x)"
+    p99 = ours["p99"] / max(probe["p99"], 0.001)
+    cpu = ours["cpu_ms"] / max(probe["cpu_ms"], 0.001)
+    return f"{ours['rps'] / probe['rps']:.2f} (p99 {p99:.1f}x, CPU a request {cpu:.1f}x)"
 
 
 def main() -> None:
@@ -156,7 +138,12 @@ def main() -> None:
     )
 
     def load(server: Server, mode: str) -> dict[str, float]:
-        return wrk(server.port, mode, args.seconds, args.connections, env)
+        """wrk's numbers, and the server's CPU time per request meanwhile (its process tree's:
+        a cost the machine's other load does not change, unlike the rate)."""
+        before = cpu_seconds(server.pid)
+        result = wrk(server.port, mode, args.seconds, args.connections, env)
+        result["cpu_ms"] = 1000 * (cpu_seconds(server.pid) - before) / max(result["requests"], 1)
+        return result
 
     try:
         service.start()
@@ -166,7 +153,7 @@ def main() -> None:
         probe_lab = load(probe, "probe-lab")
         lab = load(service, "lab")
         status = load(service, "status")
-        mixed, peak = _peak_rss(service.pid, lambda: load(service, "mixed"))
+        mixed, peak = peak_rss_during(service.pid, lambda: load(service, "mixed"))
     finally:
         service.stop()
         probe.stop()
@@ -175,7 +162,7 @@ def main() -> None:
         f"connections, {args.seconds} s a call, wrk 1 thread; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print(f"| {'call':<28} | {'service':<25} | {'lean probe':<25} | ratio (p99 ratio)")
+    print(f"| {'call':<28} | {'service':<37} | {'lean probe':<37} | ratio (p99, CPU ratios)")
     rows = [
         ("patient read (+ audit row)", read, probe_read),
         ("lab-result POST", lab, probe_lab),
