@@ -12,12 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import catalog, rules
-from app.models import Patient
 from app.repositories import clinical
 from app.repositories.clinical import PatientIds
 from app.repositories.scope import Scope
@@ -142,6 +141,20 @@ def assessments(rows: Sequence[Any]) -> tuple[rules.Assessment, ...]:
     return tuple(assessment(r, seq) for seq, r in enumerate(rows))
 
 
+class PatientFacts(Protocol):
+    """What the rules' inputs take of a patient: a Patient entity, or its row as a read
+    loads it (records.read_target)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def sex(self) -> str: ...
+
+    @property
+    def birth_date(self) -> date | None: ...
+
+
 # What the status reads: the remission and activity tests over the whole history (a run
 # of remission can be years long), the safety tests only in their recent window.
 HISTORY_TESTS = ("esr", "crp", "anti_dsdna")
@@ -151,7 +164,7 @@ SAFETY_TESTS = ("neutrophils", "platelets", "alt", "ast")
 async def load(
     session: AsyncSession,
     scope: Scope,
-    patient: Patient,
+    patient: PatientFacts,
     as_of: date,
     settings: rules.RuleSettings,
 ) -> rules.PatientRecords:
@@ -162,7 +175,7 @@ async def load(
 async def load_many(
     session: AsyncSession,
     scope: Scope,
-    patients: Sequence[Patient],
+    patients: Sequence[PatientFacts],
     as_of: date,
     settings: rules.RuleSettings,
 ) -> dict[uuid.UUID, rules.PatientRecords]:
@@ -201,7 +214,7 @@ async def load_many(
 
 
 def _by_patient(
-    patients: Sequence[Patient], rows: Sequence[Any]
+    patients: Sequence[PatientFacts], rows: Sequence[Any]
 ) -> Mapping[uuid.UUID, Sequence[Any]]:
     """A read's rows by patient (all of them the one patient's when there is one)."""
     if len(patients) == 1:
