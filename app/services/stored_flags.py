@@ -55,8 +55,8 @@ async def store_many(
     before = await flags.upsert(session, rows)
     for patient in found:
         was = before.get(patient.id, {})
-        result = after[patient.id]
-        changed = outbox_events.flag_changes(was, _statuses(result))
+        result, statuses = after[patient.id]
+        changed = outbox_events.flag_changes(was, statuses)
         if changed:
             dates = _effective_dates(loaded[patient.id], result, as_of, settings, changed)
             for flag, status in changed.items():
@@ -84,8 +84,9 @@ def _evaluated(
     as_of: date,
     settings: Settings,
     rows: list[dict[str, Any]],
-) -> rules.Flags:
-    """Run the rules on one patient's records: its patient_flag rows appended to `rows`."""
+) -> tuple[rules.Flags, dict[str, str]]:
+    """Run the rules on one patient's records: the flags and their statuses, its
+    patient_flag rows appended to `rows`."""
     with RULES.labels("materialise").time():
         result = rules.evaluate_flags(loaded, as_of, settings.rules)
     after = _statuses(result)
@@ -104,7 +105,7 @@ def _evaluated(
         }
         for name in FLAG_NAMES
     )
-    return result
+    return result, after
 
 
 def _effective_dates(
