@@ -1,15 +1,13 @@
 """Every /v1 operation of the OpenAPI document, walked by callers of two organizations, a
 group-wide engine and a token without organizations (TR_TENANCY=on)."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
+from tests.support.statements import sent_statements
 from tests.support.walk import Ids, Operation, body, fill, operations
 from tests.tenancy.conftest import Callers, Seeded
 
@@ -33,24 +31,6 @@ async def _views(app: FastAPI, client: httpx.AsyncClient, ids: Ids) -> dict[str,
     return seen
 
 
-@contextmanager
-def _statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app sends meanwhile (their text, not their values; SQLite's
-    busy timeout, set before each BEGIN to the time a request has left, is no query)."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        if not args[2].startswith("PRAGMA busy_timeout"):
-            sent.append(args[2])
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize(("viewer", "owner"), [("b", "a"), ("a", "b")])
 async def test_another_organizations_records_are_missing_to_every_operation(
     tenant_app: FastAPI, callers: Callers, seeded: Seeded, viewer: str, owner: str
@@ -61,9 +41,9 @@ async def test_another_organizations_records_are_missing_to_every_operation(
     before = await _views(tenant_app, owners, ids)
     walked = [op for op in operations(tenant_app) if op.has_ids]
     for op in walked:
-        with _statements(tenant_app) as for_missing:
+        with sent_statements(tenant_app) as for_missing:
             missing = await _call(tenant_app, client, op, None)
-        with _statements(tenant_app) as for_foreign:
+        with sent_statements(tenant_app) as for_foreign:
             foreign = await _call(tenant_app, client, op, ids)
         assert foreign.status_code == 404, (str(op), foreign.text)
         assert foreign.json() == missing.json(), str(op)
