@@ -96,7 +96,7 @@ def peak_rss_during(pid: int, run: Callable[[], T]) -> tuple[T, float]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process and its living descendants have used (a cost that
-    does not depend on what else the machine is doing)."""
+    what else the machine is doing moves much less than it moves a rate)."""
     total = 0.0
     for each in process_tree(pid):
         fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()

@@ -12,7 +12,7 @@ Calls alternate between the two servers (probe read, service read, probe write, 
 write, ...) so that a change in the machine's load falls on both; on a shared machine the
 ratios are the numbers to read, not the absolute rates. Each cell also gives the server's
 CPU time per request (its whole process tree, during that call): what a request costs,
-whatever else the machine did meanwhile.
+which the machine's other load moves much less than it moves the rates.
 """
 
 import argparse
