@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.config import Settings
 from app.db import Database
@@ -17,6 +17,7 @@ from app.services import clinical_inputs, stored_flags
 from app.services.uow import UnitOfWork, system_caller
 from tests.support import factories as f
 from tests.support.clients import client_with, token
+from tests.support.statements import sent_statements
 
 pytestmark = pytest.mark.anyio
 CALLER = system_caller("test")
@@ -83,20 +84,11 @@ async def test_patients_locked_together_are_loaded_with_their_locks(
 ) -> None:
     """As one patient locked alone: the commit's later lookups of them (the outbox's, the
     flags') need no statement of their own."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])
-
     missing = uuid.uuid4()
     async with UnitOfWork(database, CALLER, settings, write=True) as uow:
         assert await uow.lock_patients([*patient_ids, missing]) == {missing}
-        engine = database.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with sent_statements(database.engine) as sent:
             found = [(await uow.locked_patient(pid)).id for pid in patient_ids]
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
     assert found == patient_ids
     assert sent == []
 

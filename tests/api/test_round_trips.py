@@ -74,7 +74,7 @@ CALLS: dict[str, Call] = {
 async def _sent(app: FastAPI, client: httpx.AsyncClient, pid: str) -> dict[str, list[str]]:
     sent: dict[str, list[str]] = {}
     for name, call in CALLS.items():
-        with sent_statements(app) as statements:
+        with sent_statements(app.state.engine) as statements:
             response = await call(client, pid)
         assert response.status_code < 300, (name, response.text)
         sent[name] = statements

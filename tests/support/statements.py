@@ -1,26 +1,27 @@
-"""The SQL statements an app sends, for tests that count or compare them."""
+"""The SQL statements sent to the database, for tests that count or compare them."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @contextmanager
-def sent_statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app sends meanwhile (their text, not their values; SQLite's
-    busy timeout, set before each BEGIN to the time a request has left, is no query)."""
+def sent_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements sent through `engine` (an app's: app.state.engine) meanwhile:
+    their text, not their values; SQLite's busy timeout, set before each BEGIN to the time
+    a request has left, is no query."""
     sent: list[str] = []
 
     def record(*args: Any) -> None:
         if not args[2].startswith("PRAGMA busy_timeout"):
             sent.append(args[2])
 
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    target = engine.sync_engine
+    event.listen(target, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(target, "before_cursor_execute", record)

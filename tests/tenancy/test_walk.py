@@ -41,9 +41,9 @@ async def test_another_organizations_records_are_missing_to_every_operation(
     before = await _views(tenant_app, owners, ids)
     walked = [op for op in operations(tenant_app) if op.has_ids]
     for op in walked:
-        with sent_statements(tenant_app) as for_missing:
+        with sent_statements(tenant_app.state.engine) as for_missing:
             missing = await _call(tenant_app, client, op, None)
-        with sent_statements(tenant_app) as for_foreign:
+        with sent_statements(tenant_app.state.engine) as for_foreign:
             foreign = await _call(tenant_app, client, op, ids)
         assert foreign.status_code == 404, (str(op), foreign.text)
         assert foreign.json() == missing.json(), str(op)
