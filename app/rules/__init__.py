@@ -10,7 +10,14 @@ from app.rules import activity, refractory, remission, safety, steroids
 from app.rules.dates import clinical_date, window_bounds
 from app.rules.doses import Dose, current_dose, dose_on
 from app.rules.exact import exact
-from app.rules.history import changes_in, flag_changes, status_history
+from app.rules.history import (
+    changes_in,
+    flag_changes,
+    resume_from,
+    resumed_changes,
+    since_of,
+    status_history,
+)
 from app.rules.infusions import check_dose, check_interval, interval_in_force
 from app.rules.inputs import (
     Assessment,
@@ -79,6 +86,9 @@ __all__ = [
     "exact",
     "flag_changes",
     "interval_in_force",
+    "resume_from",
+    "resumed_changes",
+    "since_of",
     "status_history",
     "to_canonical",
     "window_bounds",

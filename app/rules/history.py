@@ -7,8 +7,8 @@ Each timeline comes from one sorted sweep, so the cost grows with the history
 size (n log n for the sort), never with dates x records.
 """
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 
 from app.rules.inputs import PatientRecords
 from app.rules.outcomes import FlagChange, Status
@@ -68,3 +68,39 @@ def status_history(
     ]
     # sorted() is stable: same-day changes keep the flag order above.
     return sorted(changes, key=lambda change: change.effective_date)
+
+
+def resume_from(cut: date, settings: RuleSettings) -> date:
+    """The first clinical date of the records a sweep from `cut` reads: a record dated d is
+    in force from d to d + window, so one dated before this has dropped out by `cut`."""
+    return cut - timedelta(days=settings.remission_window_days + 1)
+
+
+def resumed_changes(
+    before: Sequence[FlagChange],
+    recent: PatientRecords,
+    cut: date,
+    as_of: date,
+    settings: RuleSettings,
+) -> list[FlagChange]:
+    """Remission's changes up to `as_of` when no record dated before `cut` changed since
+    `before` was swept (every change of remission as of the same `as_of`): its changes
+    before `cut`, then those of a sweep of `recent`, the records dated from
+    `resume_from(cut)` on. The same as sweeping every record: a record dated d only enters
+    on d and drops out on d + window + 1, so the evaluation days before `cut`, and their
+    statuses, do not depend on the records dated from `cut` on, and those from `cut` on do
+    not depend on the records dated before `resume_from(cut)`."""
+    kept = [change for change in before if change.effective_date < cut]
+    previous = kept[-1].to_status if kept else None
+    for day, status in remission_timeline(recent.visible(), as_of, settings).days:
+        if day >= cut and status != previous:
+            kept.append(FlagChange("remission", previous, status, day))
+            previous = status
+    return kept
+
+
+def since_of(changes: Sequence[FlagChange]) -> date | None:
+    """When the run of `met` in force began (remission's `since`), from the flag's changes:
+    the last one's date when it is to `met`; None when the flag is not met."""
+    last = changes[-1] if changes else None
+    return last.effective_date if last is not None and last.to_status is Status.MET else None
