@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -112,3 +113,18 @@ async def test_the_session_exists_only_inside_the_block(
         assert uow.session is not None
     with pytest.raises(RuntimeError, match="not open"):
         _ = uow.session
+
+
+async def test_a_patient_changed_twice_is_evaluated_from_the_earlier_instant_or_from_scratch(
+    database: Database, settings: Settings
+) -> None:
+    uow = UnitOfWork(database, CALLER, settings, write=True)
+    pid, other = uuid.uuid4(), uuid.uuid4()
+    early, late = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
+    uow.changed(pid, late)
+    uow.changed(pid, early)
+    uow.changed(pid, late)
+    uow.changed(other, late)
+    uow.changed(other, None)  # e.g. a regimen: any flag, any date
+    uow.changed(other, early)
+    assert uow.changed_patients == {pid: early, other: None}

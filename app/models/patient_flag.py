@@ -24,6 +24,8 @@ class PatientFlag(Base):
     since: Mapped[date | None]
     as_of: Mapped[date]
     rules_version: Mapped[str] = mapped_column(String(32))
+    # RuleSettings.digest: the version and settings evaluated under (null: stored before it).
+    rules_digest: Mapped[str | None] = mapped_column(String(32))
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Remission only: every change of its status up to `as_of`, [[effective_date, status]].
     history: Mapped[list[Any] | None] = mapped_column(JSON)

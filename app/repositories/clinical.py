@@ -200,8 +200,10 @@ def _lab_results(
 ) -> Select[Any]:
     wanted: ColumnElement[bool] = LabResult.test.in_(tests)
     if recent_tests and since:
-        recent = LabResult.collected_at >= bindparam("since")
-        wanted = or_(wanted, and_(LabResult.test.in_(recent_tests), recent))
+        recent = and_(
+            LabResult.test.in_(recent_tests), LabResult.collected_at >= bindparam("since")
+        )
+        wanted = or_(wanted, recent) if tests else recent
     where = [wanted, LabResult.collected_at < bindparam("before")] if before else [wanted]
     return _select(LabResult, LAB_COLUMNS, scope, many, *where)
 
@@ -216,8 +218,9 @@ async def lab_results(
     since: datetime | None = None,
     before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
-    """All results of `tests`, plus `recent_tests` collected from `since`; only those
-    collected before `before` (the instants of clinical-day windows, `dates.window_bounds`)."""
+    """All results of `tests` (none: `tests=()`), plus `recent_tests` collected from `since`;
+    only those collected before `before` (the instants of clinical-day windows,
+    `dates.window_bounds`)."""
     shape = (tests, recent_tests, since is not None, before is not None)
     return await _rows(
         session, _lab_results, scope, patient_ids, *shape, since=since, before=before
@@ -225,12 +228,16 @@ async def lab_results(
 
 
 @lru_cache(STATEMENTS)
-def _assessments(scope: Scope, many: bool, body_size_only: bool, before: bool) -> Select[Any]:
+def _assessments(
+    scope: Scope, many: bool, body_size_only: bool, since: bool, before: bool
+) -> Select[Any]:
     where: list[ColumnElement[bool]] = (
         [or_(Assessment.weight_kg.is_not(None), Assessment.height_cm.is_not(None))]
         if body_size_only
         else []
     )
+    if since:
+        where.append(Assessment.assessed_at >= bindparam("since"))
     if before:
         where.append(Assessment.assessed_at < bindparam("before"))
     return _select(Assessment, ASSESSMENT_COLUMNS, scope, many, *where)
@@ -242,11 +249,15 @@ async def assessments(
     patient_ids: PatientIds,
     *,
     with_body_size_only: bool = False,
+    since: datetime | None = None,
     before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
-    """`with_body_size_only`: the visits that recorded a weight or a height (dose checks)."""
-    shape = (with_body_size_only, before is not None)
-    return await _rows(session, _assessments, scope, patient_ids, *shape, before=before)
+    """`with_body_size_only`: the visits that recorded a weight or a height (dose checks);
+    only those assessed from `since` and before `before`, when given."""
+    shape = (with_body_size_only, since is not None, before is not None)
+    return await _rows(
+        session, _assessments, scope, patient_ids, *shape, since=since, before=before
+    )
 
 
 async def regimen_rows(

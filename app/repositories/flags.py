@@ -13,7 +13,7 @@ from app.models import Patient, PatientFlag
 from app.repositories.scope import Scope
 
 KEY = ("patient_id", "flag")
-CHANGING = ("status", "since", "as_of", "rules_version", "evaluated_at", "history")
+CHANGING = ("status", "since", "as_of", "rules_version", "rules_digest", "evaluated_at", "history")
 
 
 @cache
@@ -69,6 +69,25 @@ async def _statuses(
     found: dict[uuid.UUID, dict[str, str]] = {}
     for patient_id, flag, status in await connection.execute(stmt):
         found.setdefault(patient_id, {})[flag] = status
+    return found
+
+
+async def stored(
+    session: AsyncSession, patient_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The stored flag rows of these patients (flag, status, as_of, rules_digest, history), by
+    patient and flag."""
+    stmt = select(
+        PatientFlag.patient_id,
+        PatientFlag.flag,
+        PatientFlag.status,
+        PatientFlag.as_of,
+        PatientFlag.rules_digest,
+        PatientFlag.history,
+    ).where(PatientFlag.patient_id.in_(sorted(patient_ids)))
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in await (await session.connection()).execute(stmt):
+        found.setdefault(row.patient_id, {})[row.flag] = row
     return found
 
 

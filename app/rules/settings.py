@@ -4,7 +4,10 @@ A deployment may change any of them; each status names `RULES_VERSION` and the
 dict from `RuleSettings.as_dict()` so a flag can be explained years later.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 # 2026.2: second edition (exact decimals, dose changes, clinical-day windows, remission
 # caveats and definitions, per-score activity inputs, catalogue additions).
@@ -63,3 +66,10 @@ class RuleSettings:
         # asdict's deep copy, and it runs with every status.
         values = ((f.name, getattr(self, f.name)) for f in fields(self))
         return {name: list(value) if isinstance(value, tuple) else value for name, value in values}
+
+    @cached_property
+    def digest(self) -> str:
+        """The rules version and these settings, hashed: a stored evaluation made under
+        another digest is not resumed (stored_flags), only replaced."""
+        text = json.dumps([RULES_VERSION, self.as_dict()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]

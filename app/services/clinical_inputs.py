@@ -213,6 +213,36 @@ async def load_many(
     }
 
 
+async def load_remission(
+    session: AsyncSession,
+    scope: Scope,
+    patients: Sequence[PatientFacts],
+    first_day: date,
+    as_of: date,
+    settings: rules.RuleSettings,
+) -> dict[uuid.UUID, rules.PatientRecords]:
+    """What remission reads, dated from `first_day` to `as_of` (clinical days), of each
+    patient: its tests' results and the visits, one query each (a resumed sweep, see
+    `rules.resumed_changes`)."""
+    ids: PatientIds = patients[0].id if len(patients) == 1 else [p.id for p in patients]
+    since, before = rules.window_bounds(first_day, as_of, settings.clinical_timezone)
+    labs = await clinical.lab_results(
+        session, scope, ids, tests=(), recent_tests=HISTORY_TESTS, since=since, before=before
+    )
+    labs_of = _by_patient(patients, labs)
+    visits = _by_patient(
+        patients, await clinical.assessments(session, scope, ids, since=since, before=before)
+    )
+    return {
+        p.id: rules.PatientRecords(
+            patient=rules.Patient(sex=p.sex, birth_date=p.birth_date),
+            lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs_of.get(p.id, ()))),
+            assessments=assessments(visits.get(p.id, ())),
+        )
+        for p in patients
+    }
+
+
 def _by_patient(
     patients: Sequence[PatientFacts], rows: Sequence[Any]
 ) -> Mapping[uuid.UUID, Sequence[Any]]:

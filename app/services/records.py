@@ -7,6 +7,7 @@ Each write appends the record's new state to `record_version` and a `record.crea
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
@@ -236,6 +237,8 @@ async def create_batch(
 async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: int | None) -> M:
     await uow.lock_patient(patient_of(row))  # normally held already (get_for_update)
     check_version(row, if_match)
+    kind = resources.of(type(row))
+    was = None if kind.moves_flags_from is None else getattr(row, kind.moves_flags_from)
     for name, value in changes.items():
         setattr(row, name, value)
     try:
@@ -243,7 +246,7 @@ async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: 
     except IntegrityError as exc:
         raise Conflict("the change collides with another record's unique value") from exc
     if changed:
-        _written(uow, resources.of(type(row)), row)
+        _written(uow, kind, row, was)
     return row
 
 
@@ -303,12 +306,20 @@ def _stamp(row: Record) -> None:
     row.version, row.created_at, row.updated_at, row.entered_in_error = 1, now, now, False
 
 
-def _written(uow: UnitOfWork, kind: Resource[Any], row: Any) -> None:
+def _written(uow: UnitOfWork, kind: Resource[Any], row: Any, was: datetime | None = None) -> None:
     """A record's new version: its snapshot and event for the commit, its patient's flags
-    to store then."""
+    to store then (from the record's instant, or the one it had before: `was`, when its
+    kind has one; see Resource.moves_flags_from)."""
     data = kind.snapshot.model_validate(row).model_dump(mode="json")
     patient_id = patient_of(row)
     uow.outbox.record_written(
         kind.name, row.id, row.version, patient_id, snapshot=data, actor=uow.actor
     )
-    uow.changed_patients.add(patient_id)
+    uow.changed(patient_id, _moves_flags_from(kind, row, was))
+
+
+def _moves_flags_from(kind: Resource[Any], row: Any, was: datetime | None) -> datetime | None:
+    if kind.moves_flags_from is None:
+        return None
+    now: datetime = getattr(row, kind.moves_flags_from)
+    return now if was is None else min(now, was)

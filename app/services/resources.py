@@ -35,6 +35,10 @@ class Resource(Generic[M]):
     unique: tuple[str, ...] = ()  # fields a new record can collide on (unique constraints)
     presenter: Presenter | None = None  # adds derived fields (default: read as stored)
     receipt: type[BaseModel] = RecordReceipt  # a write's answer to a caller who may not read
+    # Labs and visits: the attribute of the instant from which a change of the record can move
+    # the flags (remission only, from that clinical date on: stored_flags resumes its
+    # stored history there). None: a change may move any flag on any date.
+    moves_flags_from: str | None = None
 
     @property
     def snapshot(self) -> type[BaseModel]:
@@ -70,6 +74,7 @@ LAB_RESULT = Resource(
     LabResultRead,
     LabResult.collected_at,
     unique=("external_id",),
+    moves_flags_from="collected_at",
 )
 ASSESSMENT = Resource(
     "assessment",
@@ -78,6 +83,7 @@ ASSESSMENT = Resource(
     AssessmentRead,
     Assessment.assessed_at,
     unique=("external_id",),
+    moves_flags_from="assessed_at",
 )
 DOSE_CHANGE = Resource(
     "dose_change",

@@ -3,8 +3,10 @@ written in the transaction that changed the patient's records, or by the daily j
 `status.changed` event for each flag whose stored status that changes."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,9 @@ from app.schemas.status import FLAG_NAMES
 from app.services import clinical_inputs
 from app.services import outbox as outbox_events
 from app.services.outbox import Outbox
+
+# No patient resumed: each one's flags evaluated from all its records.
+FROM_SCRATCH: Mapping[uuid.UUID, datetime | None] = MappingProxyType({})
 
 
 async def store(
@@ -40,27 +45,166 @@ async def store_many(
     as_of: date,
     settings: Settings,
     outbox: Outbox,
+    moved_from: Mapping[uuid.UUID, datetime | None] = FROM_SCRATCH,
 ) -> None:
     """Store the flags of these patients as of a date: their records read with one query per
     table, all their rows written by one upsert that answers the statuses it replaced; events
     in patient id order. The caller holds the patients' write locks, so the daily job and live
     writes never store flags from an older view of the records, and the stored statuses read
-    before the upsert are the ones the events change from."""
+    before the upsert are the ones the events change from.
+
+    `moved_from`: a patient whose only changes since its flags were stored (as of the same
+    day, under the same rules digest) are labs or visits from an instant on has only its
+    remission re-evaluated, resumed from that date (`rules.resumed_changes`), reading only
+    the records a sweep from there reads. Any other patient is evaluated from all its records."""
     found = await _patients(session, scope, patient_ids)
     if not found:
         return
-    loaded = await clinical_inputs.load_many(session, scope, found, as_of, settings.rules)
+    cuts = await _resumable(session, found, moved_from, as_of, settings.rules)
     rows: list[dict[str, Any]] = []
-    after = {p.id: _evaluated(p.id, loaded[p.id], as_of, settings, rows) for p in found}
+    after = await _evaluate(
+        session, scope, [p for p in found if p.id not in cuts], as_of, settings, rows
+    )
+    after |= await _resume(
+        session, scope, [p for p in found if p.id in cuts], cuts, as_of, settings, rows
+    )
     before = await flags.upsert(session, rows)
     for patient in found:
         was = before.get(patient.id, {})
-        result, statuses = after[patient.id]
-        changed = outbox_events.flag_changes(was, statuses)
+        evaluation = after[patient.id]
+        changed = outbox_events.flag_changes(was, evaluation.statuses)
         if changed:
-            dates = _effective_dates(loaded[patient.id], result, as_of, settings, changed)
+            dates = _effective_dates(evaluation, as_of, settings, changed)
             for flag, status in changed.items():
                 outbox.status_changed(patient.id, flag, was.get(flag), status, dates[flag])
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """A patient's new statuses (of the flags evaluated), remission's changes, and the
+    records (None: only remission was evaluated, from a date on)."""
+
+    statuses: dict[str, str]
+    remission_changes: Sequence[rules.FlagChange]
+    records: rules.PatientRecords | None
+
+
+async def _resumable(
+    session: AsyncSession,
+    found: Sequence[Patient],
+    moved_from: Mapping[uuid.UUID, datetime | None],
+    as_of: date,
+    settings: rules.RuleSettings,
+) -> dict[uuid.UUID, tuple[date, Any]]:
+    """The patients whose remission can be resumed: its date to resume from (the clinical
+    date of `moved_from`, `as_of` at the latest), and the stored remission row."""
+    candidates = {p.id: moment for p in found if (moment := moved_from.get(p.id)) is not None}
+    if not candidates:
+        return {}
+    resumable = {}
+    for patient_id, stored in (await flags.stored(session, candidates)).items():
+        current = all(
+            name in stored
+            and stored[name].as_of == as_of
+            and stored[name].rules_digest == settings.digest
+            for name in FLAG_NAMES
+        )
+        if current and stored["remission"].history is not None:
+            moved = rules.clinical_date(candidates[patient_id], settings.clinical_timezone)
+            resumable[patient_id] = (min(moved, as_of), stored["remission"])
+    return resumable
+
+
+async def _evaluate(
+    session: AsyncSession,
+    scope: Scope,
+    patients: Sequence[Patient],
+    as_of: date,
+    settings: Settings,
+    rows: list[dict[str, Any]],
+) -> dict[uuid.UUID, _Evaluation]:
+    """Every flag of each patient, from all its records; their rows appended to `rows`."""
+    if not patients:
+        return {}
+    loaded = await clinical_inputs.load_many(session, scope, patients, as_of, settings.rules)
+    evaluations = {}
+    for patient in patients:
+        records = loaded[patient.id]
+        with RULES.labels("materialise").time():
+            result = rules.evaluate_flags(records, as_of, settings.rules)
+        statuses: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
+        changes = result.remission_changes
+        rows.extend(_rows(patient.id, statuses, result.remission.since, changes, as_of, settings))
+        evaluations[patient.id] = _Evaluation(statuses, changes, records)
+    return evaluations
+
+
+async def _resume(
+    session: AsyncSession,
+    scope: Scope,
+    patients: Sequence[Patient],
+    cuts: Mapping[uuid.UUID, tuple[date, Any]],
+    as_of: date,
+    settings: Settings,
+    rows: list[dict[str, Any]],
+) -> dict[uuid.UUID, _Evaluation]:
+    """Remission alone of each patient, resumed from its date; its rows appended to `rows`."""
+    if not patients:
+        return {}
+    first_day = rules.resume_from(min(cut for cut, _ in cuts.values()), settings.rules)
+    recent = await clinical_inputs.load_remission(
+        session, scope, patients, first_day, as_of, settings.rules
+    )
+    evaluations = {}
+    for patient in patients:
+        cut, stored = cuts[patient.id]
+        with RULES.labels("materialise").time():
+            changes = rules.resumed_changes(
+                _history(stored.history), recent[patient.id], cut, as_of, settings.rules
+            )
+        statuses = {"remission": str(changes[-1].to_status)}
+        since = rules.since_of(changes)
+        rows.extend(_rows(patient.id, statuses, since, changes, as_of, settings))
+        evaluations[patient.id] = _Evaluation(statuses, changes, None)
+    return evaluations
+
+
+def _history(stored: Sequence[Sequence[str]]) -> list[rules.FlagChange]:
+    """A stored remission history ([[effective_date, status], ...]) as its changes."""
+    changes: list[rules.FlagChange] = []
+    previous = None
+    for day, name in stored:
+        status = rules.Status(name)
+        changes.append(rules.FlagChange("remission", previous, status, date.fromisoformat(day)))
+        previous = status
+    return changes
+
+
+def _rows(
+    patient_id: uuid.UUID,
+    statuses: Mapping[str, str],
+    since: date | None,
+    remission_changes: Sequence[rules.FlagChange],
+    as_of: date,
+    settings: Settings,
+) -> list[dict[str, Any]]:
+    """The patient_flag rows of the flags evaluated."""
+    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in remission_changes]
+    evaluated_at = datetime.now(settings.zone)
+    return [
+        {
+            "patient_id": patient_id,
+            "flag": name,
+            "status": status,
+            "since": since if name == "remission" else None,
+            "as_of": as_of,
+            "rules_version": rules.RULES_VERSION,
+            "rules_digest": settings.rules.digest,
+            "evaluated_at": evaluated_at,
+            "history": history if name == "remission" else None,
+        }
+        for name, status in statuses.items()
+    ]
 
 
 async def _patients(
@@ -74,57 +218,20 @@ async def _patients(
     return sorted(await base.get_many(session, scope, Patient, patient_ids), key=lambda p: p.id)
 
 
-def _statuses(result: rules.Flags) -> dict[str, str]:
-    return {name: str(getattr(result, name).status) for name in FLAG_NAMES}
-
-
-def _evaluated(
-    patient_id: uuid.UUID,
-    loaded: rules.PatientRecords,
-    as_of: date,
-    settings: Settings,
-    rows: list[dict[str, Any]],
-) -> tuple[rules.Flags, dict[str, str]]:
-    """Run the rules on one patient's records: the flags and their statuses, its
-    patient_flag rows appended to `rows`."""
-    with RULES.labels("materialise").time():
-        result = rules.evaluate_flags(loaded, as_of, settings.rules)
-    after = _statuses(result)
-    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in result.remission_changes]
-    evaluated_at = datetime.now(settings.zone)
-    rows.extend(
-        {
-            "patient_id": patient_id,
-            "flag": name,
-            "status": after[name],
-            "since": result.remission.since if name == "remission" else None,
-            "as_of": as_of,
-            "rules_version": rules.RULES_VERSION,
-            "evaluated_at": evaluated_at,
-            "history": history if name == "remission" else None,
-        }
-        for name in FLAG_NAMES
-    )
-    return result, after
-
-
 def _effective_dates(
-    loaded: rules.PatientRecords,
-    result: rules.Flags,
-    as_of: date,
-    settings: Settings,
-    changed: dict[str, str],
+    evaluation: _Evaluation, as_of: date, settings: Settings, changed: dict[str, str]
 ) -> dict[str, date]:
     """The day each changed flag took its new status: its last change in the status history
     (as `GET .../status/history` shows it); `as_of` if the history ends elsewhere. Remission's
-    changes come with the flags; only another changed flag's own timeline is swept."""
+    changes come with the evaluation; only another changed flag's own timeline is swept."""
     dates = {}
     for flag, status in changed.items():
         if flag == "remission":
-            changes = list(result.remission_changes)
+            changes = list(evaluation.remission_changes)
         else:
+            assert evaluation.records is not None  # only a full evaluation changes it
             with RULES.labels("history").time():
-                changes = rules.flag_changes(flag, loaded, as_of, settings.rules)
+                changes = rules.flag_changes(flag, evaluation.records, as_of, settings.rules)
         last = changes[-1] if changes else None
         dates[flag] = (
             last.effective_date if last is not None and str(last.to_status) == status else as_of

@@ -15,10 +15,10 @@ through repositories, handing them `uow.session` and, for anything about patient
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -123,8 +123,9 @@ class UnitOfWork:
         self.settings = settings
         self.scope: Scope = tenancy.scope_of(caller, settings)
         self.audit = AuditRecord()
-        # Patients whose records this unit of work wrote: their flags are stored at commit.
-        self.changed_patients: set[uuid.UUID] = set()
+        # Patients whose records this unit of work wrote: their flags are stored at commit,
+        # each from the earliest instant its changes can move them from (None: from scratch).
+        self.changed_patients: dict[uuid.UUID, datetime | None] = {}
         self.locked_patients: set[uuid.UUID] = set()
         # The patients locked, as loaded under their locks: held here because
         # the session's identity map keeps rows only while something refers to them, and
@@ -205,7 +206,9 @@ class UnitOfWork:
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
-            await self.store_flags(self.changed_patients, self.settings.today())
+            await self.store_flags(
+                self.changed_patients, self.settings.today(), self.changed_patients
+            )
         self.changed_patients.clear()
         written = await self.outbox.flush(session, self.settings, self._locked_rows)
         # With the audit event, in one round trip where the database allows.
@@ -216,21 +219,42 @@ class UnitOfWork:
         if self._write and self._database.replica is not None:
             self.consistency_token = await wal_position(session)
 
-    async def store_flags(self, patient_ids: Iterable[uuid.UUID], as_of: date) -> None:
+    def changed(self, patient_id: uuid.UUID, moved_from: datetime | None) -> None:
+        """A record of the patient was written: its flags are to be stored at commit, and
+        only remission can have moved, only from `moved_from` on (None: anything can)."""
+        if patient_id not in self.changed_patients:
+            self.changed_patients[patient_id] = moved_from
+            return
+        known = self.changed_patients[patient_id]
+        if known is None or moved_from is None:
+            self.changed_patients[patient_id] = None
+        else:
+            self.changed_patients[patient_id] = min(known, moved_from)
+
+    async def store_flags(
+        self,
+        patient_ids: Iterable[uuid.UUID],
+        as_of: date,
+        moved_from: Mapping[uuid.UUID, datetime | None] | None = None,
+    ) -> None:
         """Store these patients' flags as of a date (one stored_flags.store_many), holding
-        their write locks, taken together in id order."""
+        their write locks, taken together in id order. `moved_from`: see `changed`."""
         ids = sorted(patient_ids)
         for patient_id in await self.lock_patients(ids):
             await self.lock_patient(patient_id)  # one entered in error, or NotFound
         await stored_flags.store_many(
-            self.session, self.scope, ids, as_of, self.settings, self.outbox
+            self.session, self.scope, ids, as_of, self.settings, self.outbox, moved_from or {}
         )
 
     @contextlib.asynccontextmanager
     async def hypothetical(self) -> AsyncIterator[None]:
         """Writes made inside are seen by the reads inside, then undone (a savepoint rolled
         back, whatever happens): no row, version, event or stored flag survives it."""
-        outbox, changed, locked = self.outbox, set(self.changed_patients), set(self.locked_patients)
+        outbox, changed, locked = (
+            self.outbox,
+            dict(self.changed_patients),
+            set(self.locked_patients),
+        )
         locked_rows = dict(self._locked_rows)
         self.outbox = Outbox()  # the events of the writes inside are dropped with them
         savepoint = await self.session.begin_nested()
