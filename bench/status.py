@@ -4,7 +4,9 @@
     TR_DATABASE_URL=postgresql://... .venv/bin/python -m bench.status   # a scratch database
 
 Prints the time of GET /v1/patients/{id}/status (in-process ASGI, no network) and of its
-parts: loading the rows, evaluating the rules, and the status history sweep.
+parts: loading the rows, evaluating the rules, and the status history sweep; and the time
+of a lab-result POST (its write stores the flags as of today: remission resumed from the
+result's date, so it should not grow with the history).
 """
 
 import asyncio
@@ -14,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 
@@ -28,6 +30,10 @@ from app.services import clinical_inputs
 from bench.history import seed_patient
 
 RUNS = 60
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 async def timed(call: Callable[[], Awaitable[object]], runs: int = RUNS) -> tuple[float, float]:
@@ -72,6 +78,13 @@ async def measure(years: int, client: httpx.AsyncClient, settings: Settings, app
     async def history() -> object:
         return rules.status_history(records, as_of, settings.rules)
 
+    async def lab() -> object:
+        """A CRP collected now: the write, with the flags it stores as of today."""
+        body = {"test": "crp", "value": 2.5, "unit": "mg/L", "collected_at": now()}
+        response = await client.post(f"/v1/patients/{pid}/lab-results", json=body)
+        assert response.status_code == 201
+        return response
+
     print(
         f"\n{years}-year history seeded through the API in {seeded:.0f} s; the status reads "
         f"{len(records.regimens)} regimens, {len(records.lab_results)} lab results, "
@@ -82,6 +95,7 @@ async def measure(years: int, client: httpx.AsyncClient, settings: Settings, app
         ("  load rows", load),
         ("  evaluate", evaluate),
         ("status history sweep", history),
+        ("POST lab result", lab),
     ):
         median, p95 = await timed(call)
         print(f"  {name:<22} median {median:6.2f} ms   p95 {p95:6.2f} ms")
