@@ -72,7 +72,9 @@ def status_history(
 
 def resume_from(cut: date, settings: RuleSettings) -> date:
     """The first clinical date of the records a sweep from `cut` reads: a record dated d is
-    in force from d to d + window, so one dated before this has dropped out by `cut`."""
+    in force from d to d + window and drops out on d + window + 1, an evaluation day. One
+    dated this day drops out on `cut` itself, which the sweep must evaluate; one dated
+    before has dropped out before `cut`, on a day before it."""
     return cut - timedelta(days=settings.remission_window_days + 1)
 
 

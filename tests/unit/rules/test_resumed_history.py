@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.rules import evaluate_flags
 from app.rules.dates import clinical_date
 from app.rules.history import changes_in, resume_from, resumed_changes, since_of
 from app.rules.inputs import Assessment, LabResult, PatientRecords
@@ -14,11 +15,19 @@ from app.rules.outcomes import FlagChange, Status
 from app.rules.remission import remission, remission_timeline
 from app.rules.settings import RuleSettings
 
-from .builders import day, lab, records, visit
+from .builders import day, lab, records, regimen, visit
 
 START = datetime(2016, 1, 1, tzinfo=UTC)
 SPAN_DAYS = 500
 Record = LabResult | Assessment
+# Failed, stopped and tapered drugs across the span: both other flags change within it.
+REGIMENS = (
+    regimen("mtx", "methotrexate", "2015-01-01", "2016-03-01", reason="inefficacy"),
+    regimen("ada", "adalimumab", "2016-03-01", "2016-09-01", reason="inefficacy"),
+    regimen("pred", "prednisone", "2015-06-01", "2016-10-01", dose=10),
+    regimen("aba", "abatacept", "2016-09-01", "2017-01-01", reason="inefficacy"),
+    regimen("toci", "tocilizumab", "2017-01-01", dose=8, unit="mg/kg", route="iv"),
+)
 
 
 @st.composite
@@ -82,7 +91,8 @@ def test_a_resumed_history_is_the_full_sweep(
     as_of = START.date() + timedelta(days=as_of_offset)
     cut = min(START.date() + timedelta(days=cut_offset), as_of)
     # What was stored: the history of the old records. Since then, records dated from `cut`
-    # on were added, and some of the old ones from `cut` on went (entered in error, moved).
+    # on were added and some of the old ones from `cut` on went (as one entered in error
+    # goes; a record moved between two dates from `cut` on goes from one, comes on the other).
     before = changes_in(remission_timeline(_records(old).visible(), as_of, rules))
     later = [x for x in old if _day_of(x, zone) >= cut]
     gone = {id(x) for x in later[:dropped]}
@@ -114,3 +124,24 @@ def test_a_resumed_history_keeps_the_changes_before_the_date_and_sweeps_from_it(
     # it drops out, 91 days later, after as_of.
     assert resumed == before[:2]
     assert resume_from(day("2016-05-20"), rules) == day("2016-02-19")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    labs_and_visits=st.lists(a_record("any"), max_size=20),
+    as_of_offset=st.integers(0, SPAN_DAYS + 200),
+)
+def test_labs_and_visits_move_remission_alone(
+    labs_and_visits: list[Record], as_of_offset: int
+) -> None:
+    """What a lab or visit write relies on to store remission alone (stored_flags): the
+    other flags read none of them."""
+    as_of = START.date() + timedelta(days=as_of_offset)
+    with_them = replace(_records(labs_and_visits), regimens=REGIMENS)
+    without = records(regimens=REGIMENS)
+    rules = RuleSettings()
+    got, expected = evaluate_flags(with_them, as_of, rules), evaluate_flags(without, as_of, rules)
+    assert (got.refractory, got.steroid_dependent) == (
+        expected.refractory,
+        expected.steroid_dependent,
+    )
