@@ -2,12 +2,13 @@
 
 import uuid
 from collections.abc import Collection, Sequence
+from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient, PatientFlag
 from app.repositories.scope import Scope
@@ -50,9 +51,12 @@ async def upsert(
     network between the two): a read, then the upsert."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
-        before = await _statuses(connection, {row["patient_id"] for row in rows})
+        kept = await stored(session, {row["patient_id"] for row in rows})
         await connection.execute(_upsert(False), list(rows))
-        return before
+        return {
+            key: {flag: row.status for flag, row in by_flag.items()}
+            for key, by_flag in kept.items()
+        }
     found: dict[uuid.UUID, dict[str, str]] = {}
     for patient_id, flag, status in await connection.execute(_upsert(True), list(rows)):
         if status is not None:
@@ -60,23 +64,19 @@ async def upsert(
     return found
 
 
-async def _statuses(
-    connection: AsyncConnection, patient_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, str]]:
-    stmt = select(PatientFlag.patient_id, PatientFlag.flag, PatientFlag.status).where(
-        PatientFlag.patient_id.in_(sorted(patient_ids))
-    )
-    found: dict[uuid.UUID, dict[str, str]] = {}
-    for patient_id, flag, status in await connection.execute(stmt):
-        found.setdefault(patient_id, {})[flag] = status
-    return found
+class StoredFlag(NamedTuple):
+    """A stored flag row, as a write that resumes it reads it."""
+
+    status: str
+    as_of: date
+    rules_digest: str | None
+    history: list[Any] | None
 
 
 async def stored(
     session: AsyncSession, patient_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, Any]]:
-    """The stored flag rows of these patients (flag, status, as_of, rules_digest, history), by
-    patient and flag."""
+) -> dict[uuid.UUID, dict[str, StoredFlag]]:
+    """The stored flag rows of these patients, by patient and flag."""
     stmt = select(
         PatientFlag.patient_id,
         PatientFlag.flag,
@@ -85,9 +85,9 @@ async def stored(
         PatientFlag.rules_digest,
         PatientFlag.history,
     ).where(PatientFlag.patient_id.in_(sorted(patient_ids)))
-    found: dict[uuid.UUID, dict[str, Any]] = {}
-    for row in await (await session.connection()).execute(stmt):
-        found.setdefault(row.patient_id, {})[row.flag] = row
+    found: dict[uuid.UUID, dict[str, StoredFlag]] = {}
+    for patient_id, flag, *values in await (await session.connection()).execute(stmt):
+        found.setdefault(patient_id, {})[flag] = StoredFlag(*values)
     return found
 
 

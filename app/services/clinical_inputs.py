@@ -8,7 +8,8 @@ days at both ends (`rules.window_bounds`), in the queries as in the rules.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -184,7 +185,7 @@ async def load_many(
     nothing collected after `as_of` (clinical days)."""
     if not patients:
         return {}
-    ids: PatientIds = patients[0].id if len(patients) == 1 else [p.id for p in patients]
+    ids = _ids(patients)
     zone = settings.clinical_timezone
     first_safety_day = as_of - timedelta(days=settings.safety_window_days)
     since, before = rules.window_bounds(first_safety_day, as_of, zone)
@@ -200,16 +201,10 @@ async def load_many(
     # Regimen ids are unique across patients: one lookup serves them all.
     changes = by_regimen(await clinical.dose_changes(session, scope, ids))
     regimens = _by_patient(patients, await clinical.regimens(session, scope, ids))
-    labs_of = _by_patient(patients, labs)
-    visits = _by_patient(patients, await clinical.assessments(session, scope, ids, before=before))
+    visits = await clinical.assessments(session, scope, ids, before=before)
     return {
-        p.id: rules.PatientRecords(
-            patient=rules.Patient(sex=p.sex, birth_date=p.birth_date),
-            regimens=tuple(regimen(r, changes) for r in regimens.get(p.id, ())),
-            lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs_of.get(p.id, ()))),
-            assessments=assessments(visits.get(p.id, ())),
-        )
-        for p in patients
+        p.id: replace(record, regimens=tuple(regimen(r, changes) for r in regimens.get(p.id, ())))
+        for p, record in _records(patients, labs, visits)
     }
 
 
@@ -224,23 +219,35 @@ async def load_remission(
     """What remission reads, dated from `first_day` to `as_of` (clinical days), of each
     patient: its tests' results and the visits, one query each (a resumed sweep, see
     `rules.resumed_changes`)."""
-    ids: PatientIds = patients[0].id if len(patients) == 1 else [p.id for p in patients]
+    ids = _ids(patients)
     since, before = rules.window_bounds(first_day, as_of, settings.clinical_timezone)
     labs = await clinical.lab_results(
         session, scope, ids, tests=(), recent_tests=HISTORY_TESTS, since=since, before=before
     )
-    labs_of = _by_patient(patients, labs)
-    visits = _by_patient(
-        patients, await clinical.assessments(session, scope, ids, since=since, before=before)
-    )
-    return {
-        p.id: rules.PatientRecords(
-            patient=rules.Patient(sex=p.sex, birth_date=p.birth_date),
-            lab_results=tuple(lab_result(r, seq) for seq, r in enumerate(labs_of.get(p.id, ()))),
-            assessments=assessments(visits.get(p.id, ())),
+    visits = await clinical.assessments(session, scope, ids, since=since, before=before)
+    return {p.id: record for p, record in _records(patients, labs, visits)}
+
+
+def _ids(patients: Sequence[PatientFacts]) -> PatientIds:
+    return patients[0].id if len(patients) == 1 else [p.id for p in patients]
+
+
+def _records(
+    patients: Sequence[PatientFacts], labs: Sequence[Any], visits: Sequence[Any]
+) -> Iterator[tuple[PatientFacts, rules.PatientRecords]]:
+    """Each patient's lab results and visits, from the rows of one read of each."""
+    labs_of, visits_of = _by_patient(patients, labs), _by_patient(patients, visits)
+    for p in patients:
+        yield (
+            p,
+            rules.PatientRecords(
+                patient=rules.Patient(sex=p.sex, birth_date=p.birth_date),
+                lab_results=tuple(
+                    lab_result(r, seq) for seq, r in enumerate(labs_of.get(p.id, ()))
+                ),
+                assessments=assessments(visits_of.get(p.id, ())),
+            ),
         )
-        for p in patients
-    }
 
 
 def _by_patient(

@@ -238,7 +238,7 @@ async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: 
     await uow.lock_patient(patient_of(row))  # normally held already (get_for_update)
     check_version(row, if_match)
     kind = resources.of(type(row))
-    was = None if kind.moves_flags_from is None else getattr(row, kind.moves_flags_from)
+    was = _moves_flags_from(kind, row)  # its instant before the change
     for name, value in changes.items():
         setattr(row, name, value)
     try:
@@ -246,7 +246,9 @@ async def change(uow: UnitOfWork, row: M, changes: dict[str, Any], *, if_match: 
     except IntegrityError as exc:
         raise Conflict("the change collides with another record's unique value") from exc
     if changed:
-        _written(uow, kind, row, was)
+        _written(uow, kind, row)
+        if was is not None:  # the flags can move from the earlier of its two instants
+            uow.changed(patient_of(row), was)
     return row
 
 
@@ -306,20 +308,18 @@ def _stamp(row: Record) -> None:
     row.version, row.created_at, row.updated_at, row.entered_in_error = 1, now, now, False
 
 
-def _written(uow: UnitOfWork, kind: Resource[Any], row: Any, was: datetime | None = None) -> None:
+def _written(uow: UnitOfWork, kind: Resource[Any], row: Any) -> None:
     """A record's new version: its snapshot and event for the commit, its patient's flags
-    to store then (from the record's instant, or the one it had before: `was`, when its
-    kind has one; see Resource.moves_flags_from)."""
+    to store then."""
     data = kind.snapshot.model_validate(row).model_dump(mode="json")
     patient_id = patient_of(row)
     uow.outbox.record_written(
         kind.name, row.id, row.version, patient_id, snapshot=data, actor=uow.actor
     )
-    uow.changed(patient_id, _moves_flags_from(kind, row, was))
+    uow.changed(patient_id, _moves_flags_from(kind, row))
 
 
-def _moves_flags_from(kind: Resource[Any], row: Any, was: datetime | None) -> datetime | None:
-    if kind.moves_flags_from is None:
-        return None
-    now: datetime = getattr(row, kind.moves_flags_from)
-    return now if was is None else min(now, was)
+def _moves_flags_from(kind: Resource[Any], row: Any) -> datetime | None:
+    """The instant from which a change of this record can move its patient's flags
+    (Resource.moves_flags_from); None: any flag, on any date."""
+    return None if kind.moves_flags_from is None else getattr(row, kind.moves_flags_from)

@@ -26,7 +26,8 @@ async def reevaluate_all(
     while True:
         async with UnitOfWork(database, JOB, settings, write=True) as uow:
             ids = await flags.patient_ids_after(uow.session, uow.scope, after, batch_size)
-            await uow.store_flags(ids, as_of)  # the batch's records read together
+            # The batch's records read together, every patient's from scratch.
+            await uow.store_flags(dict.fromkeys(ids), as_of)
             await uow.commit()
         if not ids:
             return done

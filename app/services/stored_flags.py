@@ -95,7 +95,7 @@ async def _resumable(
     moved_from: Mapping[uuid.UUID, datetime | None],
     as_of: date,
     settings: rules.RuleSettings,
-) -> dict[uuid.UUID, tuple[date, Any]]:
+) -> dict[uuid.UUID, tuple[date, flags.StoredFlag]]:
     """The patients whose remission can be resumed: its date to resume from (the clinical
     date of `moved_from`, `as_of` at the latest), and the stored remission row."""
     candidates = {p.id: moment for p in found if (moment := moved_from.get(p.id)) is not None}
@@ -143,7 +143,7 @@ async def _resume(
     session: AsyncSession,
     scope: Scope,
     patients: Sequence[Patient],
-    cuts: Mapping[uuid.UUID, tuple[date, Any]],
+    cuts: Mapping[uuid.UUID, tuple[date, flags.StoredFlag]],
     as_of: date,
     settings: Settings,
     rows: list[dict[str, Any]],
@@ -169,11 +169,11 @@ async def _resume(
     return evaluations
 
 
-def _history(stored: Sequence[Sequence[str]]) -> list[rules.FlagChange]:
+def _history(stored: Sequence[Sequence[str]] | None) -> list[rules.FlagChange]:
     """A stored remission history ([[effective_date, status], ...]) as its changes."""
     changes: list[rules.FlagChange] = []
     previous = None
-    for day, name in stored:
+    for day, name in stored or ():
         status = rules.Status(name)
         changes.append(rules.FlagChange("remission", previous, status, date.fromisoformat(day)))
         previous = status

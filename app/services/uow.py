@@ -206,9 +206,7 @@ class UnitOfWork:
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
-            await self.store_flags(
-                self.changed_patients, self.settings.today(), self.changed_patients
-            )
+            await self.store_flags(self.changed_patients, self.settings.today())
         self.changed_patients.clear()
         written = await self.outbox.flush(session, self.settings, self._locked_rows)
         # With the audit event, in one round trip where the database allows.
@@ -231,19 +229,15 @@ class UnitOfWork:
         else:
             self.changed_patients[patient_id] = min(known, moved_from)
 
-    async def store_flags(
-        self,
-        patient_ids: Iterable[uuid.UUID],
-        as_of: date,
-        moved_from: Mapping[uuid.UUID, datetime | None] | None = None,
-    ) -> None:
+    async def store_flags(self, changed: Mapping[uuid.UUID, datetime | None], as_of: date) -> None:
         """Store these patients' flags as of a date (one stored_flags.store_many), holding
-        their write locks, taken together in id order. `moved_from`: see `changed`."""
-        ids = sorted(patient_ids)
+        their write locks, taken together in id order. Each patient's instant: see
+        `changed` (None: evaluated from all its records)."""
+        ids = sorted(changed)
         for patient_id in await self.lock_patients(ids):
             await self.lock_patient(patient_id)  # one entered in error, or NotFound
         await stored_flags.store_many(
-            self.session, self.scope, ids, as_of, self.settings, self.outbox, moved_from or {}
+            self.session, self.scope, ids, as_of, self.settings, self.outbox, changed
         )
 
     @contextlib.asynccontextmanager
