@@ -21,7 +21,7 @@ from app.metrics import RULES
 from app.models import Patient
 from app.repositories import base, cohort_records
 from app.rules import case_series
-from app.services import clinical_inputs
+from app.services import clinical_inputs, stored_flags
 from app.services.uow import UnitOfWork
 
 
@@ -38,13 +38,7 @@ def _stored(row: Row[Any] | None, as_of: date) -> list[rules.FlagChange] | None:
         return None
     if row.as_of < as_of:
         return None
-    changes, previous = [], None
-    for day, status in row.history:
-        changes.append(
-            rules.FlagChange("remission", previous, rules.Status(status), date.fromisoformat(day))
-        )
-        previous = rules.Status(status)
-    return changes
+    return stored_flags.history_changes(row.history)
 
 
 async def _replayed(uow: UnitOfWork, patient_key: str, as_of: date) -> list[rules.FlagChange]:

@@ -61,13 +61,11 @@ async def store_many(
     if not found:
         return
     cuts = await _resumable(session, found, moved_from, as_of, settings.rules)
-    rows: list[dict[str, Any]] = []
-    after = await _evaluate(
-        session, scope, [p for p in found if p.id not in cuts], as_of, settings, rows
-    )
+    after = await _evaluate(session, scope, [p for p in found if p.id not in cuts], as_of, settings)
     after |= await _resume(
-        session, scope, [p for p in found if p.id in cuts], cuts, as_of, settings, rows
+        session, scope, [p for p in found if p.id in cuts], cuts, as_of, settings
     )
+    rows = [row for p in found for row in _rows(p.id, after[p.id], as_of, settings)]
     before = await flags.upsert(session, rows)
     for patient in found:
         was = before.get(patient.id, {})
@@ -81,10 +79,11 @@ async def store_many(
 
 @dataclass(frozen=True)
 class _Evaluation:
-    """A patient's new statuses (of the flags evaluated), remission's changes, and the
-    records (None: only remission was evaluated, from a date on)."""
+    """A patient's new statuses (of the flags evaluated), remission's since and changes, and
+    the records (None: only remission was evaluated, from a date on)."""
 
     statuses: dict[str, str]
+    since: date | None
     remission_changes: Sequence[rules.FlagChange]
     records: rules.PatientRecords | None
 
@@ -121,9 +120,8 @@ async def _evaluate(
     patients: Sequence[Patient],
     as_of: date,
     settings: Settings,
-    rows: list[dict[str, Any]],
 ) -> dict[uuid.UUID, _Evaluation]:
-    """Every flag of each patient, from all its records; their rows appended to `rows`."""
+    """Every flag of each patient, from all its records."""
     if not patients:
         return {}
     loaded = await clinical_inputs.load_many(session, scope, patients, as_of, settings.rules)
@@ -133,9 +131,8 @@ async def _evaluate(
         with RULES.labels("materialise").time():
             result = rules.evaluate_flags(records, as_of, settings.rules)
         statuses: dict[str, str] = {name: str(getattr(result, name).status) for name in FLAG_NAMES}
-        changes = result.remission_changes
-        rows.extend(_rows(patient.id, statuses, result.remission.since, changes, as_of, settings))
-        evaluations[patient.id] = _Evaluation(statuses, changes, records)
+        since, changes = result.remission.since, result.remission_changes
+        evaluations[patient.id] = _Evaluation(statuses, since, changes, records)
     return evaluations
 
 
@@ -146,9 +143,8 @@ async def _resume(
     cuts: Mapping[uuid.UUID, tuple[date, flags.StoredFlag]],
     as_of: date,
     settings: Settings,
-    rows: list[dict[str, Any]],
 ) -> dict[uuid.UUID, _Evaluation]:
-    """Remission alone of each patient, resumed from its date; its rows appended to `rows`."""
+    """Remission alone of each patient, resumed from its stored history at its date."""
     if not patients:
         return {}
     first_day = rules.resume_from(min(cut for cut, _ in cuts.values()), settings.rules)
@@ -160,17 +156,16 @@ async def _resume(
         cut, stored = cuts[patient.id]
         with RULES.labels("materialise").time():
             changes = rules.resumed_changes(
-                _history(stored.history), recent[patient.id], cut, as_of, settings.rules
+                history_changes(stored.history), recent[patient.id], cut, as_of, settings.rules
             )
         statuses = {"remission": str(changes[-1].to_status)}
-        since = rules.since_of(changes)
-        rows.extend(_rows(patient.id, statuses, since, changes, as_of, settings))
-        evaluations[patient.id] = _Evaluation(statuses, changes, None)
+        evaluations[patient.id] = _Evaluation(statuses, rules.since_of(changes), changes, None)
     return evaluations
 
 
-def _history(stored: Sequence[Sequence[str]] | None) -> list[rules.FlagChange]:
-    """A stored remission history ([[effective_date, status], ...]) as its changes."""
+def history_changes(stored: Sequence[Sequence[str]] | None) -> list[rules.FlagChange]:
+    """A stored remission history ([[effective_date, status], ...], as `_rows` writes it) as
+    its changes."""
     changes: list[rules.FlagChange] = []
     previous = None
     for day, name in stored or ():
@@ -181,29 +176,26 @@ def _history(stored: Sequence[Sequence[str]] | None) -> list[rules.FlagChange]:
 
 
 def _rows(
-    patient_id: uuid.UUID,
-    statuses: Mapping[str, str],
-    since: date | None,
-    remission_changes: Sequence[rules.FlagChange],
-    as_of: date,
-    settings: Settings,
+    patient_id: uuid.UUID, evaluation: _Evaluation, as_of: date, settings: Settings
 ) -> list[dict[str, Any]]:
     """The patient_flag rows of the flags evaluated."""
-    history = [[c.effective_date.isoformat(), str(c.to_status)] for c in remission_changes]
+    history = [
+        [c.effective_date.isoformat(), str(c.to_status)] for c in evaluation.remission_changes
+    ]
     evaluated_at = datetime.now(settings.zone)
     return [
         {
             "patient_id": patient_id,
             "flag": name,
             "status": status,
-            "since": since if name == "remission" else None,
+            "since": evaluation.since if name == "remission" else None,
             "as_of": as_of,
             "rules_version": rules.RULES_VERSION,
             "rules_digest": settings.rules.digest,
             "evaluated_at": evaluated_at,
             "history": history if name == "remission" else None,
         }
-        for name, status in statuses.items()
+        for name, status in evaluation.statuses.items()
     ]
 
 
