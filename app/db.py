@@ -39,6 +39,11 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
+        # The pool's connections stay open; a request beyond them waits for one (at most
+        # TR_DB_TIMEOUT_SECONDS, then 503). Overflow connections would be opened and closed
+        # again request after request under a steady load above the pool's size: a new
+        # server process, authentication and cold statement caches each time.
+        max_overflow=0,
         hide_parameters=True,  # error messages must not carry patient data into logs
         pool_timeout=settings.db_timeout_seconds,
         connect_args={

@@ -3,17 +3,23 @@ timeout on a proxy) cost no request: a connection idle longer than PING_AFTER_ID
 is pinged when it is handed out and replaced if it does not answer. One used within that
 time is handed out unpinged (a busy pool pays no round trip per checkout); if it broke
 meanwhile, its request is a 503 with Retry-After and the pool is replaced for the next.
+The pool's connections stay open: a request beyond them waits for one, none is opened.
 
 PostgreSQL only (SQLite files have no connections to lose): not collected on SQLite.
 """
 
+import asyncio
+
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import event
 
 from app import db
 from app.config import Settings
-from tests.support.factories import patient
+from app.main import create_app
+from tests.support.clients import client_with, token
+from tests.support.factories import lab_body, patient
 
 pytestmark = pytest.mark.anyio
 
@@ -54,3 +60,29 @@ async def test_a_recently_used_connection_is_not_pinged(
     assert broken.headers["retry-after"]
     recovered = await client.get(f"/v1/patients/{made['id']}")
     assert recovered.status_code == 200, recovered.text
+
+
+async def test_requests_beyond_the_pool_wait_for_its_connections_and_open_none(
+    settings: Settings,
+) -> None:
+    """Three connections, thirty concurrent requests (reads and writes of one patient, whose
+    writers queue on its lock while holding a connection): all answered, and no connection
+    opened beyond the three (an overflow connection would be opened and closed again, request
+    after request, under a steady load above the pool's size)."""
+    app = create_app(settings.model_copy(update={"db_pool_size": 3}))
+    opened: list[object] = []
+    event.listen(app.state.engine.sync_engine, "connect", lambda conn, _: opened.append(conn))
+    try:
+        async with client_with(app, token(settings)) as client:
+            made = await patient(client)
+            labs = f"/v1/patients/{made['id']}/lab-results"
+            answers = await asyncio.gather(
+                *(client.get(f"/v1/patients/{made['id']}") for _ in range(20)),
+                *(client.post(labs, json=lab_body()) for _ in range(10)),
+            )
+            listed = await client.get(labs, params={"limit": 50})
+    finally:
+        await app.state.engine.dispose()
+    assert sorted({a.status_code for a in answers}) == [200, 201], [a.text for a in answers]
+    assert len(listed.json()["items"]) == 10
+    assert 1 <= len(opened) <= 3
