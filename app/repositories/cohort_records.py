@@ -67,11 +67,11 @@ async def dose_changes(session: AsyncSession, cohort: Select[Any]) -> Sequence[R
 
 
 async def stored_remission(session: AsyncSession, cohort: Select[Any]) -> Sequence[Row[Any]]:
-    """(patient_key, as_of, rules_version, history) of the cohort's stored remission flags."""
+    """(patient_key, as_of, rules_digest, history) of the cohort's stored remission flags."""
     stmt = select(
         type_coerce(PatientFlag.patient_id, IdText()).label("patient_key"),
         PatientFlag.as_of,
-        PatientFlag.rules_version,
+        PatientFlag.rules_digest,
         PatientFlag.history,
     ).where(PatientFlag.flag == "remission", PatientFlag.patient_id.in_(cohort))
     return await _all(session, stmt)

@@ -3,9 +3,9 @@
 Read in one pass (four statements for the whole cohort): the patients, their regimens, the
 regimens' dose changes, and their stored remission flags, whose history holds every change
 of remission up to the day they were stored (at each write and by the daily job). A patient
-whose stored history is missing, from other rules, or older than the report's `as_of` is
-evaluated from its records instead, through the same loader as the status, so the answer
-never depends on how fresh the stored flags are."""
+whose stored history is missing, from other rules or rule settings (its digest), or older
+than the report's `as_of` is evaluated from its records instead, through the same loader as
+the status, so the answer never depends on how fresh the stored flags are."""
 
 import uuid
 from collections import defaultdict
@@ -32,9 +32,12 @@ def _grouped(rows: Iterable[Row[Any]]) -> dict[str, list[Row[Any]]]:
     return by_patient
 
 
-def _stored(row: Row[Any] | None, as_of: date) -> list[rules.FlagChange] | None:
-    """The stored remission history, if it tells the status on every day up to `as_of`."""
-    if row is None or row.history is None or row.rules_version != rules.RULES_VERSION:
+def _stored(
+    row: Row[Any] | None, as_of: date, settings: rules.RuleSettings
+) -> list[rules.FlagChange] | None:
+    """The stored remission history, if these rules and settings stored it (the digest
+    hashes both) and it tells the status on every day up to `as_of`."""
+    if row is None or row.history is None or row.rules_digest != settings.digest:
         return None
     if row.as_of < as_of:
         return None
@@ -65,7 +68,7 @@ async def report(uow: UnitOfWork, drug: str, as_of: date | None) -> case_series.
     uow.audit.listed((uuid.UUID(p.id), p.organization) for p in people)
     histories = {}
     for person in people:
-        changes = _stored(stored.get(person.id), day)
+        changes = _stored(stored.get(person.id), day, uow.settings.rules)
         histories[person.id] = (
             changes if changes is not None else await _replayed(uow, person.id, day)
         )

@@ -340,6 +340,33 @@ async def test_case_series_from_stored_histories_equals_replaying_the_records(
     assert await _json(client, "/v1/reports/case-series") == stored
 
 
+async def test_case_series_replays_histories_stored_under_other_rule_settings(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The demo's flags were stored under the default settings. A service restarted with a
+    stricter remission (its records within 30 days, not 90) reads none of those histories: its
+    report is the one it gives when every history has to be replayed."""
+    from dataclasses import replace
+
+    from sqlalchemy import text
+
+    from app.main import create_app
+
+    before = await _json(client, "/v1/reports/case-series")
+    stricter = replace(settings.rules, remission_window_days=30)
+    restarted = create_app(settings.model_copy(update={"rules": stricter}))
+    try:
+        async with client_with(restarted, token(settings)) as c:
+            stored = await _json(c, "/v1/reports/case-series")
+            async with restarted.state.engine.begin() as conn:
+                await conn.execute(text("UPDATE patient_flag SET history = NULL"))
+            replayed = await _json(c, "/v1/reports/case-series")
+    finally:
+        await restarted.state.engine.dispose()
+    assert stored == replayed
+    assert stored != before  # the stricter rule does change the report
+
+
 async def test_case_series_reads_a_steroid_taper_recorded_as_dose_changes(
     client: httpx.AsyncClient,
 ) -> None:
