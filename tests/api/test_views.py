@@ -6,15 +6,18 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from app.config import Settings
 from app.db import Database
 from app.errors import Conflict
+from app.main import create_app
 from app.services import demo
 from tests.charts.svg_reading import all_text, find, one, parse
 from tests.support import factories as f
@@ -120,8 +123,6 @@ async def test_case_series_covers_the_callers_organizations(
     settings: Settings, database_url: str
 ) -> None:
     tenancy = settings.model_copy(update={"tenancy": True})
-    from app.main import create_app
-
     app = create_app(tenancy)
     try:
         for orgs, patients in ((["elsewhere"], 0), ([settings.default_organization], 4)):
@@ -223,8 +224,6 @@ async def test_chart_of_a_sparse_patient(client: httpx.AsyncClient) -> None:
 
 
 async def _counts(app: FastAPI) -> dict[str, int]:
-    from sqlalchemy import text
-
     engine = app.state.engine
     async with engine.connect() as conn:
         names = await conn.run_sync(
@@ -331,8 +330,6 @@ async def test_what_if_validates_like_the_posts(
 async def test_case_series_from_stored_histories_equals_replaying_the_records(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    from sqlalchemy import text
-
     stored = await _json(client, "/v1/reports/case-series")
     async with app.state.engine.begin() as conn:
         await conn.execute(text("UPDATE patient_flag SET history = NULL"))
@@ -346,12 +343,6 @@ async def test_case_series_replays_histories_stored_under_other_rule_settings(
     """The demo's flags were stored under the default settings. A service restarted with a
     stricter remission (its records within 30 days, not 90) reads none of those histories: its
     report is the one it gives when every history has to be replayed."""
-    from dataclasses import replace
-
-    from sqlalchemy import text
-
-    from app.main import create_app
-
     before = await _json(client, "/v1/reports/case-series")
     stricter = replace(settings.rules, remission_window_days=30)
     restarted = create_app(settings.model_copy(update={"rules": stricter}))
