@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from app.api.middleware import client_ip
 from app.config import Settings
@@ -149,13 +150,20 @@ def origin_of(request: Request) -> Origin:
 
 
 def _origin(request: Request) -> Origin:
+    scope = request.scope  # read off the scope: `request.url` builds a whole URL per request
     return Origin(
-        method=request.method,
-        path=request.url.path,
-        request_id=request.state.request_id,
-        client=client_ip(request.scope),
-        query=request.url.query,
+        method=scope["method"],
+        path=_path(scope),
+        request_id=scope["state"]["request_id"],
+        client=client_ip(scope),
+        query=scope["query_string"].decode("utf-8", "replace"),
     )
+
+
+def _path(scope: Scope) -> str:
+    """The request's path as `request.url.path` gives it (these three characters escaped)."""
+    path: str = scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 def _status_of(exc: Exception) -> int:
@@ -189,7 +197,7 @@ async def _claim_idempotency_key(request: Request, uow: UnitOfWork) -> None:
     the uow, and the creating route gives that answer instead of running (responses.py)."""
     key = request.headers.get("idempotency-key")
     if key is not None and request.method == "POST":
-        digest = idempotency.fingerprint(request.method, request.url.path, await request.body())
+        digest = idempotency.fingerprint(request.method, _path(request.scope), await request.body())
         uow.replay = await idempotency.claim(uow, key=key, request_hash=digest)
 
 

@@ -1,5 +1,6 @@
 """Pure ASGI middleware: request id, per-route metrics, one JSON log line per request."""
 
+import functools
 import ipaddress
 import logging
 import re
@@ -25,10 +26,14 @@ def client_ip(scope: Scope) -> str | None:
     """The caller's address for the audit trail: the socket peer, or what a trusted proxy
     said (ProxyHeadersMiddleware); anything that is not an IP address is not recorded."""
     client = scope.get("client")
-    if not client:
-        return None
+    return _ip_address(client[0]) if client else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_address(host: str) -> str | None:
+    """The address in its canonical form (parsed once per address: callers come back)."""
     try:
-        return str(ipaddress.ip_address(client[0]))
+        return str(ipaddress.ip_address(host))
     except ValueError:
         return None
 
