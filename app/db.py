@@ -49,7 +49,8 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         connect_args={
             "timeout": settings.db_timeout_seconds,
             "server_settings": {
-                # A request waits for a row lock at most this long, then gets a 503 ...
+                # A request waits for a row lock at most this long, then gets a 503 (a write's
+                # patient locks: what is left of it, repositories/patients.py) ...
                 "lock_timeout": str(int(settings.db_timeout_seconds * 1000)),
                 # ... and no statement runs away with a connection (cancelled: 503).
                 "statement_timeout": str(int(settings.db_statement_timeout_seconds * 1000)),

@@ -20,7 +20,9 @@ from tests.support.databases import Databases
 # PostgreSQL only (a streaming replica of its own; connections to lose): not collected on
 # SQLite.
 collect_ignore = (
-    [] if os.environ.get("TR_TEST_DATABASE_URL") else ["test_read_replica.py", "test_pool_ping.py"]
+    []
+    if os.environ.get("TR_TEST_DATABASE_URL")
+    else ["test_read_replica.py", "test_pool_ping.py", "test_pool_deadline.py"]
 )
 
 

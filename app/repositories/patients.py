@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy import ColumnElement, String, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
@@ -64,23 +64,29 @@ def mrn_filter(mrn: str | None) -> list[ColumnElement[bool]]:
 
 
 async def lock_many(
-    session: AsyncSession, scope: Scope, patient_ids: Collection[uuid.UUID]
+    session: AsyncSession,
+    scope: Scope,
+    patient_ids: Collection[uuid.UUID],
+    *,
+    wait_ms: int,
 ) -> Sequence[Patient]:
     """`lock` for many patients in one statement, in id order (as the unit of work's commit
     takes them: no two writers wait on each other crosswise): the live patients `scope` sees
     (those new records may be about), as committed once their locks are held."""
+    bounded, params = _waiting_at_most(session, wait_ms)
     stmt = (
         select(Patient)
         .where(
             Patient.id.in_(sorted(patient_ids)),
             Patient.entered_in_error.is_(False),
             *scope.where(Patient),
+            *bounded,
         )
         .order_by(Patient.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return (await session.scalars(stmt)).all()
+    return (await session.scalars(stmt, params)).all()
 
 
 # Built once: every write runs it.
@@ -90,19 +96,44 @@ _LOCK = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+# PostgreSQL: the statement first sets its transaction's lock_timeout (an InitPlan, run
+# before any row is locked), so that its lock waits end within the time the caller has left.
+_LOCK_WAIT = (
+    select(func.set_config("lock_timeout", bindparam("lock_wait", type_=String), true()))
+    .scalar_subquery()
+    .is_not(None)
+)
 
 
-async def lock(session: AsyncSession, scope: Scope, patient_id: uuid.UUID) -> Patient | None:
+async def lock(
+    session: AsyncSession, scope: Scope, patient_id: uuid.UUID, *, wait_ms: int
+) -> Patient | None:
     """Serialise writers of one patient until commit (PostgreSQL row lock; SQLite's
     BEGIN IMMEDIATE already admits one writer at a time and renders no FOR UPDATE), and
     load it in the same statement: the row as committed once the lock is held (PostgreSQL
     re-reads a row it waited for), which the write's checks and its commit read next.
     None when `scope` does not see the patient then (one moved to another organization
-    meanwhile is not found)."""
+    meanwhile is not found).
+
+    `wait_ms`: how long the statement may wait for its locks in all (PostgreSQL; SQLite's
+    writer waited for its turn already); later lock waits of the transaction get the same
+    bound each."""
+    bounded, params = _waiting_at_most(session, wait_ms)
     found: Patient | None = await session.scalar(
-        _LOCK.where(*scope.where(Patient)), {"patient_id": patient_id}
+        _LOCK.where(*scope.where(Patient), *bounded), {"patient_id": patient_id, **params}
     )
     return found
+
+
+def _waiting_at_most(
+    session: AsyncSession, wait_ms: int
+) -> tuple[list[ColumnElement[bool]], dict[str, str]]:
+    """The condition that bounds a lock statement's waits, and its parameter: lock_timeout
+    half of `wait_ms`, since PostgreSQL may wait twice for one row (for the tuple lock,
+    behind other waiters; then for the holder's transaction), each wait bounded by it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return [], {}
+    return [_LOCK_WAIT], {"lock_wait": str(max(1, wait_ms // 2))}
 
 
 async def mrns_like(session: AsyncSession, prefix: str) -> tuple[int, set[tuple[str, str]]]:

@@ -270,7 +270,9 @@ class UnitOfWork:
         """lock_patient, and the patient as committed under the lock (one statement)."""
         found = self._locked_rows.get(patient_id)
         if found is None:
-            found = await patients.lock(self.session, self.scope, patient_id)
+            found = await patients.lock(
+                self.session, self.scope, patient_id, wait_ms=self._left_ms()
+            )
             if found is None:
                 raise NotFound("no patient with this id")
             self._locked_rows[patient_id] = found
@@ -281,7 +283,10 @@ class UnitOfWork:
         """lock_patient for many at once (one statement, id order); the ids not found."""
         wanted = set(patient_ids) - self.locked_patients
         if wanted:
-            for found in await patients.lock_many(self.session, self.scope, wanted):
+            locked = await patients.lock_many(
+                self.session, self.scope, wanted, wait_ms=self._left_ms()
+            )
+            for found in locked:
                 self._locked_rows[found.id] = found
                 self.locked_patients.add(found.id)
         return wanted - self.locked_patients
@@ -325,8 +330,12 @@ class UnitOfWork:
         left = self._deadline - time.monotonic()
         await self._held.enter_async_context(self._database.turn.within(left))
         # SQLite: BEGIN IMMEDIATE, waiting for another process's lock only as long as is left.
-        left_ms = int((self._deadline - time.monotonic()) * 1000)
-        await self.session.connection(execution_options={**WRITE, BUSY_MS: left_ms})
+        await self.session.connection(execution_options={**WRITE, BUSY_MS: self._left_ms()})
+
+    def _left_ms(self) -> int:
+        """What is left of the unit of work's TR_DB_TIMEOUT_SECONDS to wait for the database:
+        the write turn and lock (SQLite), the pool and the patients' row locks (PostgreSQL)."""
+        return int((self._deadline - time.monotonic()) * 1000)
 
     def _event(self, origin: Origin) -> dict[str, Any]:
         target = self.audit

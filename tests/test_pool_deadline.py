@@ -1,0 +1,50 @@
+"""PostgreSQL: a writer that waited for a pooled connection has only what is left of its
+TR_DB_TIMEOUT_SECONDS to wait for the patient's row lock, so the whole request still ends
+within it (tests/test_write_deadline.py has the queued writers and SQLite's case).
+
+PostgreSQL only (SQLite has no pool to wait for): not collected on SQLite.
+"""
+
+import asyncio
+
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from tests.support import factories as f
+from tests.support.clients import SECRET, client_with, token
+from tests.support.db_waits import lock_held_elsewhere, timed
+from tests.test_write_deadline import SLACK, TIMEOUT
+
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # bounds waits to TIMEOUT + SLACK
+
+
+async def test_a_wait_for_the_pool_counts_against_the_lock_wait(database_url: str) -> None:
+    """PostgreSQL: a writer that waited for a pooled connection has only what is left of its
+    timeout to wait for the patient's row lock (each wait alone would fit in the timeout)."""
+    settings = Settings(
+        database_url=database_url, jwt_secret=SECRET, db_timeout_seconds=TIMEOUT, db_pool_size=1
+    )
+    app = create_app(settings)
+    try:
+        async with client_with(app, token(settings)) as client:
+            pid = (await f.patient(client))["id"]
+            async with lock_held_elsewhere(settings, pid):
+                pool_held, taken = 0.9 * TIMEOUT, asyncio.Event()
+
+                async def hold_the_pool() -> None:
+                    async with app.state.engine.connect() as connection:
+                        await connection.exec_driver_sql("SELECT 1")  # checked out
+                        taken.set()
+                        await asyncio.sleep(pool_held)
+
+                holder = asyncio.create_task(hold_the_pool())
+                await taken.wait()
+                write = client.post(f"/v1/patients/{pid}/lab-results", json=f.lab_body())
+                status, seconds, retry_after = await timed(write)
+                await holder
+    finally:
+        await app.state.engine.dispose()
+    assert (status, retry_after is not None) == (503, True)
+    # Each wait bounded alone: pool_held + TIMEOUT.
+    assert pool_held < seconds < TIMEOUT + SLACK
