@@ -13,8 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token
-from tests.support.db_waits import lock_held_elsewhere, timed
-from tests.test_write_deadline import SLACK, TIMEOUT
+from tests.support.db_waits import SLACK, TIMEOUT, lock_held_elsewhere, timed
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # bounds waits to TIMEOUT + SLACK
 

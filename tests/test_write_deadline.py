@@ -13,11 +13,9 @@ from app.config import Settings
 from app.main import create_app
 from tests.support import factories as f
 from tests.support.clients import SECRET, client_with, token
-from tests.support.db_waits import lock_held_elsewhere, timed
+from tests.support.db_waits import SLACK, TIMEOUT, lock_held_elsewhere, timed
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # bounds waits to TIMEOUT + SLACK
-TIMEOUT = 1.0
-SLACK = 0.7  # scheduling and the request itself, well under a second queued writer's wait
 
 
 async def test_queued_writers_and_readers_wait_at_most_the_timeout(database_url: str) -> None:

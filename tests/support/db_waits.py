@@ -12,6 +12,9 @@ from sqlalchemy.engine import make_url
 
 from app.config import Settings
 
+TIMEOUT = 1.0  # TR_DB_TIMEOUT_SECONDS of the tests that bound waits with it
+SLACK = 0.7  # scheduling and the request itself, well under a second queued writer's wait
+
 
 @asynccontextmanager
 async def lock_held_elsewhere(settings: Settings, patient_id: str) -> AsyncIterator[None]:
