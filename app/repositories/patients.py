@@ -1,7 +1,8 @@
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, String, bindparam, func, select, true
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient
@@ -89,7 +90,6 @@ async def lock_many(
     return (await session.scalars(stmt, params)).all()
 
 
-# Built once: every write runs it.
 _LOCK = (
     select(Patient)
     .where(Patient.id == bindparam("patient_id"))
@@ -120,9 +120,16 @@ async def lock(
     bound each."""
     bounded, params = _waiting_at_most(session, wait_ms)
     found: Patient | None = await session.scalar(
-        _LOCK.where(*scope.where(Patient), *bounded), {"patient_id": patient_id, **params}
+        _lock(scope, bool(bounded)), {"patient_id": patient_id, **params}
     )
     return found
+
+
+# Built once per scope (like base._by_id): building the statement and keying it for the
+# compiled cache cost more than the rest of the call, on every write.
+@functools.lru_cache(maxsize=256)
+def _lock(scope: Scope, bounded: bool) -> Select[Patient]:
+    return _LOCK.where(*scope.where(Patient), *([_LOCK_WAIT] if bounded else []))
 
 
 def _waiting_at_most(
