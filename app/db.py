@@ -181,13 +181,19 @@ class GroupCommit:
         self._writing: asyncio.Task[None] | None = None
 
     async def write(self, writer: Writer, row: Any, deadline: float) -> None:
+        # The row is written whether or not its caller waits.
+        await asyncio.shield(self.post(writer, row, deadline))
+
+    def post(self, writer: Writer, row: Any, deadline: float) -> "asyncio.Future[None]":
+        """Queue a row for the next batch; the future is done once that batch has committed
+        (`write` waits for it; a row nobody needs to wait for is only posted)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # A caller that gave up (cancelled) does not leave its batch's failure unread.
         done.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._queue.append(_Queued(writer, row, deadline, done))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._drain())
-        await asyncio.shield(done)  # the row is written whether or not its caller waits
+        return done
 
     async def _drain(self) -> None:
         while self._queue:

@@ -30,6 +30,12 @@ RULES = Histogram(
     ["kind"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
 )
+STATUS_DOCUMENTS = Counter(
+    "tr_status_documents_total",
+    "GET .../status as of today: answered with the document kept since the patient's last "
+    "change (kept), or evaluated (evaluated)",
+    ["outcome"],
+)
 AUDIT_FAILURES = Counter(
     "tr_audit_failures_total", "Audit events of failed requests that could not be written"
 )

@@ -15,6 +15,7 @@ from app.models.patient import Patient
 from app.models.patient_flag import PatientFlag
 from app.models.record_version import RecordVersion
 from app.models.regimen import Regimen
+from app.models.status_document import StatusDocument
 from app.models.subscription import Subscription
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "PatientFlag",
     "RecordVersion",
     "Regimen",
+    "StatusDocument",
     "Subscription",
 ]

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -29,3 +29,6 @@ class PatientFlag(Base):
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Remission only: every change of its status up to `as_of`, [[effective_date, status]].
     history: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Counts the stores of this row: every write of the patient's records stores remission,
+    # so its remission row's generation names the state of the records (status documents).
+    generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -26,7 +26,10 @@ def _upsert(postgres: bool) -> Any:
     stmt = (postgresql if postgres else sqlite).insert(PatientFlag)
     stmt = stmt.on_conflict_do_update(
         index_elements=[PatientFlag.patient_id, PatientFlag.flag],
-        set_={name: stmt.excluded[name] for name in CHANGING},
+        set_={
+            **{name: stmt.excluded[name] for name in CHANGING},
+            "generation": PatientFlag.generation + 1,
+        },
     )
     if not postgres:
         return stmt

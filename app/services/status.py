@@ -1,11 +1,13 @@
 """Patient status: the rules run over the records, on demand and materialised per write."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
 from app import rules
-from app.metrics import RULES
+from app.metrics import RULES, STATUS_DOCUMENTS
+from app.repositories import status_documents
 from app.services import clinical_inputs, records, stored_flags
 from app.services.resources import PATIENT
 from app.services.uow import UnitOfWork
@@ -22,11 +24,48 @@ async def evaluate(
 ) -> rules.PatientStatus:
     """The status as of a date (default today); `leaving_out`: ids of records to ignore (a
     regimen's infusions go with it), for a what-if."""
-    day, loaded = await _records(uow, patient_id, as_of)
+    patient = await _target(uow, patient_id)
+    return await _evaluate(uow, patient, as_of or uow.settings.today(), leaving_out)
+
+
+async def _evaluate(
+    uow: UnitOfWork,
+    patient: clinical_inputs.PatientFacts,
+    day: date,
+    leaving_out: frozenset[str] = frozenset(),
+) -> rules.PatientStatus:
+    loaded = await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
     if leaving_out:
         loaded = without(loaded, leaving_out)
     with RULES.labels("status").time():
         return rules.evaluate(loaded, day, uow.settings.rules)
+
+
+async def document(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    as_of: date | None,
+    render: Callable[[rules.PatientStatus], str],
+) -> str:
+    """`evaluate`, rendered. As of today, the rendering is kept for the next caller until the
+    patient's records change (every write of them stores its remission flag again, a new
+    generation) or the day or the rules' settings do; a document is never answered for
+    records other than those it was evaluated from."""
+    day = as_of or uow.settings.today()
+    if day != uow.settings.today():
+        return render(await evaluate(uow, patient_id, day))
+    patient = await _target(uow, patient_id)
+    digest = uow.settings.rules.digest
+    generation, body = await status_documents.kept(uow.session, patient_id, day, digest)
+    if body is not None:
+        STATUS_DOCUMENTS.labels("kept").inc()
+        return body
+    STATUS_DOCUMENTS.labels("evaluated").inc()
+    body = render(await _evaluate(uow, patient, day))
+    if generation is not None:
+        row = {"patient_id": patient_id, "generation": generation, "as_of": day}
+        uow.keep(status_documents.keep, {**row, "rules_digest": digest, "body": body})
+    return body
 
 
 def without(loaded: rules.PatientRecords, ids: frozenset[str]) -> rules.PatientRecords:
@@ -48,11 +87,16 @@ async def history(
         return day, rules.status_history(loaded, day, uow.settings.rules)
 
 
+async def _target(uow: UnitOfWork, patient_id: uuid.UUID) -> clinical_inputs.PatientFacts:
+    patient = await records.read_target(uow, PATIENT, patient_id)
+    uow.audit.touch("patient_status", patient_id, patient_id)
+    return patient  # type: ignore[no-any-return]
+
+
 async def _records(
     uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
 ) -> tuple[date, rules.PatientRecords]:
-    patient = await records.read_target(uow, PATIENT, patient_id)
-    uow.audit.touch("patient_status", patient_id, patient_id)
+    patient = await _target(uow, patient_id)
     day = as_of or uow.settings.today()
     return day, await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
 

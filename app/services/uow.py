@@ -12,6 +12,7 @@ through repositories, handing them `uow.session` and, for anything about patient
 `uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -25,7 +26,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db import BUSY_MS, WRITE, Database, wal_position
+from app.db import BUSY_MS, WRITE, Database, Writer, wal_position
 from app.errors import NotFound, is_transient
 from app.metrics import AUDIT_FAILURES
 from app.models import IdempotencyKey, Patient
@@ -151,6 +152,9 @@ class UnitOfWork:
         self.served_by = "primary"
         # A writer's answer with a read replica configured: the primary's WAL position.
         self.consistency_token: str | None = None
+        # Derived rows a reader keeps for later readers (status documents): posted to the
+        # primary's group commit with its audit event; lost, they are only evaluated again.
+        self._derived: list[tuple[Writer, Any]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -202,7 +206,11 @@ class UnitOfWork:
             await session.commit()
             self._committed = True
             event = self._event(self._origin)
-            await self._database.group.write(audit_events.append_batch, event, self._deadline)
+            group = self._database.group
+            audited = group.post(audit_events.append_batch, event, self._deadline)
+            for writer, row in self._derived:  # in the same batch, not waited for
+                group.post(writer, row, self._deadline)
+            await asyncio.shield(audited)
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
@@ -216,6 +224,12 @@ class UnitOfWork:
         self._committed = True
         if self._write and self._database.replica is not None:
             self.consistency_token = await wal_position(session)
+
+    def keep(self, writer: Writer, row: Any) -> None:
+        """A reader's derived row (a status document), written after its read with its audit
+        event. A writer keeps nothing: its changes would outdate the row."""
+        if not self._write and not self.changed_patients:
+            self._derived.append((writer, row))
 
     def changed(self, patient_id: uuid.UUID, moved_from: datetime | None) -> None:
         """A record of the patient was written: its flags are to be stored at commit, and

@@ -1,5 +1,6 @@
 -- Modes (TR_BENCH_MODE): bare (the ceiling app), read (one patient), cohort (patients by
--- stored flag), lab (one lab-result POST), status (one patient's status), mixed; the lean
+-- stored flag), lab (one lab-result POST), status (one patient's status), status-evaluated
+-- (as of TR_BENCH_EVALUATED_AS_OF), mixed; the lean
 -- probe's (bench/probe_compare.py): probe-read, probe-lab (ids.probe_patients).
 -- Mixed EHR workload: 70 % reads (patient, lab list, status), 30 % writes (lab result,
 -- assessment, infusion). Ids come from ids.lua, written by bench/load.py.
@@ -43,6 +44,10 @@ function request()
     return post("/v1/patients/" .. pick(ids.patients) .. "/lab-results", lab_body())
   end
   if mode == "status" then return get("/v1/patients/" .. pick(ids.patients) .. "/status") end
+  if mode == "status-evaluated" then  -- as of another day: no kept document, the rules run
+    return get("/v1/patients/" .. pick(ids.patients) .. "/status?as_of="
+      .. os.getenv("TR_BENCH_EVALUATED_AS_OF"))
+  end
   if mode == "probe-read" then return get("/patients/" .. pick(ids.probe_patients)) end
   if mode == "probe-lab" then
     return post("/patients/" .. pick(ids.probe_patients) .. "/lab-results", lab_body())

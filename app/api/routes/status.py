@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import ReadUoW
-from app.api.responses import errors, json_response
+from app.api.responses import errors
+from app.rules import PatientStatus
 from app.schemas.common import ClinicalDate
 from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
 from app.services import status
@@ -25,8 +26,15 @@ AsOf = Annotated[
 async def get_status(patient_id: uuid.UUID, uow: ReadUoW, as_of: AsOf = None) -> Any:
     """Refractory, steroid dependence, remission, disease activity and safety alerts as of
     a date, each with the criteria and the records behind them."""
-    result = await status.evaluate(uow, patient_id, as_of)
-    return json_response(StatusRead.model_validate({**vars(result), "patient_id": patient_id}))
+
+    def render(result: PatientStatus) -> str:
+        return StatusRead.model_validate(
+            {**vars(result), "patient_id": patient_id}
+        ).model_dump_json()
+
+    return Response(
+        await status.document(uow, patient_id, as_of, render), media_type="application/json"
+    )
 
 
 @router.get(
