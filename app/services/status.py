@@ -1,4 +1,5 @@
-"""Patient status: the rules run over the records, on demand and materialised per write."""
+"""Patient status: the rules run over the records on demand; the flags are stored per write
+(stored_flags), and today's rendered status is kept until the records change (`document`)."""
 
 import uuid
 from collections.abc import Callable
@@ -51,8 +52,9 @@ async def document(
     patient's records change (every write of them stores its remission flag again, a new
     generation) or the day or the rules' settings do; a document is never answered for
     records other than those it was evaluated from."""
-    day = as_of or uow.settings.today()
-    if day != uow.settings.today():
+    today = uow.settings.today()
+    day = as_of or today
+    if day != today:
         return render(await evaluate(uow, patient_id, day))
     patient = await _target(uow, patient_id)
     digest = uow.settings.rules.digest
