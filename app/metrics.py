@@ -36,6 +36,10 @@ STATUS_DOCUMENTS = Counter(
     "change (kept), or evaluated (evaluated)",
     ["outcome"],
 )
+DERIVED_LOST = Counter(
+    "tr_derived_rows_lost_total",
+    "Derived rows a read could not keep (status documents): evaluated again when next asked",
+)
 AUDIT_FAILURES = Counter(
     "tr_audit_failures_total", "Audit events of failed requests that could not be written"
 )

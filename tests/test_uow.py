@@ -3,14 +3,17 @@
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
 from app.db import Database
 from app.errors import NotFound
+from app.metrics import DERIVED_LOST
 from app.models import AuditEvent, Patient, PatientFlag
 from app.schemas.patient import PatientCreate
 from app.schemas.regimen import RegimenCreate
@@ -76,6 +79,21 @@ async def test_a_request_is_audited_at_commit(database: Database, settings: Sett
         await uow.commit()
     expected = ("system:test", "POST", 201, "patient", made.row.id)
     assert await _audited(database, settings) == expected
+
+
+async def test_a_derived_row_that_cannot_be_written_leaves_the_reads_audit_alone(
+    database: Database, settings: Settings
+) -> None:
+    async def refused(connection: AsyncConnection, rows: list[Any]) -> None:
+        raise ValueError("no such table")
+
+    lost = DERIVED_LOST._value.get()
+    read = Origin(method="GET", path="/v1/patients", request_id="req-2", client=None)
+    async with UnitOfWork(database, CALLER, settings, origin=read) as uow:
+        uow.keep(refused, {"kept": 1})
+        await uow.commit()  # answered: the read's audit row is durable
+    assert await _audited(database, settings) == ("system:test", "GET", 200, None, None)
+    assert DERIVED_LOST._value.get() == lost + 1
 
 
 async def test_a_failed_block_is_audited_in_a_transaction_of_its_own(

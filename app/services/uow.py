@@ -14,6 +14,7 @@ through repositories, handing them `uow.session` and, for anything about patient
 
 import asyncio
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -23,12 +24,12 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import BUSY_MS, WRITE, Database, Writer, wal_position
 from app.errors import NotFound, is_transient
-from app.metrics import AUDIT_FAILURES
+from app.metrics import AUDIT_FAILURES, DERIVED_LOST
 from app.models import IdempotencyKey, Patient
 from app.repositories import audit_events, patients
 from app.repositories.scope import Scope
@@ -37,6 +38,21 @@ from app.services import stored_flags, tenancy
 from app.services.outbox import Outbox
 
 MAX_QUERY_LENGTH = 2000
+
+
+@functools.cache
+def _never_failing(writer: Writer) -> Writer:
+    """A derived row's writer (one per writer, so a batch still groups its rows) that never
+    fails the batch it shares with audit rows: on PostgreSQL those may be committed already,
+    and a failed batch is written again row by row. A row lost is only evaluated again."""
+
+    async def write(connection: AsyncConnection, rows: list[Any]) -> None:
+        try:
+            await writer(connection, rows)
+        except Exception:
+            DERIVED_LOST.inc(len(rows))
+
+    return write
 
 
 def system_caller(job: str) -> Principal:
@@ -209,7 +225,7 @@ class UnitOfWork:
             group = self._database.group
             audited = group.post(audit_events.append_batch, event, self._deadline)
             for writer, row in self._derived:  # in the same batch, not waited for
-                group.post(writer, row, self._deadline)
+                group.post(_never_failing(writer), row, self._deadline)
             await asyncio.shield(audited)
             return
         await session.flush()  # the batched inserts first: the rules must see them
