@@ -11,7 +11,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import PatientFlag, StatusDocument
-from app.models.base import utcnow
 
 
 class Kept(NamedTuple):
@@ -64,5 +63,5 @@ async def keep(connection: AsyncConnection, documents: list[dict[str, Any]]) -> 
     """A group commit's batch of documents: one per patient (the last), in patient id order,
     so that two batches upserting the same patients cannot deadlock."""
     latest = {document["patient_id"]: document for document in documents}
-    rows = [{**latest[key], "stored_at": utcnow()} for key in sorted(latest)]
+    rows = [latest[key] for key in sorted(latest)]  # stored_at: the column's default
     await connection.execute(_keep(connection.dialect.name == "postgresql"), rows)

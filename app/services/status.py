@@ -35,7 +35,7 @@ async def _evaluate(
     day: date,
     leaving_out: frozenset[str] = frozenset(),
 ) -> rules.PatientStatus:
-    loaded = await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
+    loaded = await _records(uow, patient, day)
     if leaving_out:
         loaded = without(loaded, leaving_out)
     with RULES.labels("status").time():
@@ -84,7 +84,8 @@ def without(loaded: rules.PatientRecords, ids: frozenset[str]) -> rules.PatientR
 async def history(
     uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
 ) -> tuple[date, list[rules.FlagChange]]:
-    day, loaded = await _records(uow, patient_id, as_of)
+    day = as_of or uow.settings.today()
+    loaded = await _records(uow, await _target(uow, patient_id), day)
     with RULES.labels("history").time():
         return day, rules.status_history(loaded, day, uow.settings.rules)
 
@@ -96,11 +97,9 @@ async def _target(uow: UnitOfWork, patient_id: uuid.UUID) -> clinical_inputs.Pat
 
 
 async def _records(
-    uow: UnitOfWork, patient_id: uuid.UUID, as_of: date | None
-) -> tuple[date, rules.PatientRecords]:
-    patient = await _target(uow, patient_id)
-    day = as_of or uow.settings.today()
-    return day, await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
+    uow: UnitOfWork, patient: clinical_inputs.PatientFacts, day: date
+) -> rules.PatientRecords:
+    return await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
 
 
 async def refresh(uow: UnitOfWork, patient_id: uuid.UUID, as_of: date) -> None:

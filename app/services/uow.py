@@ -12,7 +12,6 @@ through repositories, handing them `uow.session` and, for anything about patient
 `uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
-import asyncio
 import contextlib
 import functools
 import time
@@ -223,10 +222,9 @@ class UnitOfWork:
             self._committed = True
             event = self._event(self._origin)
             group = self._database.group
-            audited = group.post(audit_events.append_batch, event, self._deadline)
-            for writer, row in self._derived:  # in the same batch, not waited for
+            for writer, row in self._derived:  # in the audit event's batch, not waited for
                 group.post(_never_failing(writer), row, self._deadline)
-            await asyncio.shield(audited)
+            await group.write(audit_events.append_batch, event, self._deadline)
             return
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
