@@ -34,6 +34,7 @@ async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The caller the request's bearer token names (401 without a valid one)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "a bearer token is required", challenge())
     verifier: TokenVerifier = request.app.state.verifier
@@ -60,14 +61,27 @@ def challenge(**attributes: str) -> dict[str, str]:
 
 
 def require(*scopes: str) -> Callable[..., Any]:
-    async def check(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
-        refusal = _refusal(who, request.app.state.settings, scopes)
-        if refusal is not None:
-            await _audit_refusal(request, who, refusal)
-            raise refusal
-        return who
+    async def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        return await authorized(request, credentials, scopes)
 
     return check
+
+
+async def authorized(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, scopes: tuple[str, ...]
+) -> Principal:
+    """The caller (`principal`), admitted to an operation that needs one of `scopes` (403
+    otherwise, audited). One dependency with `bearer` under it, not a chain: FastAPI
+    resolves each level of a chain anew on every request."""
+    who = await principal(request, credentials)
+    refusal = _refusal(who, request.app.state.settings, scopes)
+    if refusal is not None:
+        await _audit_refusal(request, who, refusal)
+        raise refusal
+    return who
 
 
 def _refusal(who: Principal, settings: Settings, scopes: tuple[str, ...]) -> HTTPException | None:
@@ -104,8 +118,10 @@ def _unit_of_work(
     serve (TR_DATABASE_READ_URL), honouring the X-Consistency-Token sent back."""
 
     async def open_uow(
-        request: Request, who: Annotated[Principal, Depends(require(*scopes))]
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> AsyncIterator[UnitOfWork]:
+        who = await authorized(request, credentials, scopes)
         state = request.app.state
         uow = UnitOfWork(
             state.database,
