@@ -53,6 +53,22 @@ def _by_id(model: type[Record], scope: Scope, entity: bool) -> Select[Any]:
     return select(source).where(table.id == bindparam("record_id"), *scope.where(model))
 
 
+def of_patients(column: Any, many: bool) -> ColumnElement[bool]:
+    """`column = :patient_id`, or for `many`, `column IN :patient_ids` (an expanding
+    parameter, rendered anew at each execution): the condition of a statement built once
+    that reads about one patient or many (`patient_values` binds it)."""
+    if many:
+        return column.in_(bindparam("patient_ids", expanding=True))  # type: ignore[no-any-return]
+    return column == bindparam("patient_id")  # type: ignore[no-any-return]
+
+
+def patient_values(patient_ids: Collection[uuid.UUID]) -> tuple[bool, dict[str, Any]]:
+    """Whether `of_patients` is to read about many, and its parameter for these ids."""
+    if len(patient_ids) == 1:
+        return False, {"patient_id": next(iter(patient_ids))}
+    return True, {"patient_ids": sorted(patient_ids)}
+
+
 async def get_many(
     session: AsyncSession, scope: Scope, model: type[M], record_ids: Collection[uuid.UUID]
 ) -> Sequence[M]:

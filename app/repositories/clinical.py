@@ -14,6 +14,7 @@ from sqlalchemy.types import NullType
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
+from app.repositories.base import of_patients, patient_values
 from app.repositories.scope import Scope
 
 
@@ -94,15 +95,15 @@ def _select(
     model: Any, columns: tuple[Any, ...], scope: Scope, many: bool, *where: Any
 ) -> Select[Any]:
     """Each row starts with its `patient_key` (see `by_patient`), then `columns`."""
-    of = (
-        model.patient_id.in_(bindparam("patient_ids", expanding=True))
-        if many
-        else model.patient_id == bindparam("patient_id")
-    )
     # Ordered by insertion: a record's position is its `recorded_seq` (later recorded wins).
     return (
         select(_patient_key(model), *columns)
-        .where(of, model.entered_in_error.is_(False), *scope.where(model), *where)
+        .where(
+            of_patients(model.patient_id, many),
+            model.entered_in_error.is_(False),
+            *scope.where(model),
+            *where,
+        )
         .order_by(model.created_at, model.id)
     )
 
@@ -116,13 +117,11 @@ async def _rows(
     **values: Any,
 ) -> Sequence[Row[Any]]:
     """Run `statement(scope, many, *shape)` for the patient(s), with `values` bound."""
-    if isinstance(patient_ids, uuid.UUID):
-        stmt, values["patient_id"] = statement(scope, False, *shape), patient_ids
-    else:
-        stmt, values["patient_ids"] = statement(scope, True, *shape), sorted(patient_ids)
+    many, ids = patient_values([patient_ids] if isinstance(patient_ids, uuid.UUID) else patient_ids)
+    stmt = statement(scope, many, *shape)
     # Core execution on the session's connection: these are plain rows, no ORM entities.
     connection = await session.connection()
-    rows: Sequence[Row[Any]] = (await connection.execute(stmt, values)).all()
+    rows: Sequence[Row[Any]] = (await connection.execute(stmt, {**values, **ids})).all()
     return rows
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Patient, PatientFlag
+from app.repositories.base import of_patients, patient_values
 from app.repositories.scope import Scope
 
 KEY = ("patient_id", "flag")
@@ -75,22 +76,29 @@ class StoredFlag(NamedTuple):
     rules_digest: str | None
     history: list[Any] | None
 
+    @staticmethod
+    def columns() -> tuple[Any, ...]:
+        """The patient_flag columns of these fields, in their order."""
+        return tuple(getattr(PatientFlag, name) for name in StoredFlag._fields)
+
+
+@cache
+def _stored(many: bool) -> Any:
+    """`stored`'s statement, built once: every write reads it (building it cost more than
+    running it on one patient)."""
+    columns = (PatientFlag.patient_id, PatientFlag.flag, *StoredFlag.columns())
+    return select(*columns).where(of_patients(PatientFlag.patient_id, many))
+
 
 async def stored(
     session: AsyncSession, patient_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, StoredFlag]]:
     """The stored flag rows of these patients, by patient and flag."""
-    stmt = select(
-        PatientFlag.patient_id,
-        PatientFlag.flag,
-        PatientFlag.status,
-        PatientFlag.as_of,
-        PatientFlag.rules_digest,
-        PatientFlag.history,
-    ).where(PatientFlag.patient_id.in_(sorted(patient_ids)))
+    many, values = patient_values(patient_ids)
+    connection = await session.connection()
     found: dict[uuid.UUID, dict[str, StoredFlag]] = {}
-    for patient_id, flag, *values in await (await session.connection()).execute(stmt):
-        found.setdefault(patient_id, {})[flag] = StoredFlag(*values)
+    for patient_id, flag, *row in await connection.execute(_stored(many), values):
+        found.setdefault(patient_id, {})[flag] = StoredFlag(*row)
     return found
 
 

@@ -1,22 +1,26 @@
 """The outbox at commit: the last event numbers, and the rows it writes (version snapshots,
 events and the deliveries they fan out to)."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Delivery, OutboxEvent, RecordVersion
-from app.repositories.base import Rows
+from app.repositories.base import Rows, of_patients, patient_values
 
-# Built once (it runs on every write's commit); the ids are one expanding parameter.
-_LAST_SEQS = (
-    select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
-    .where(OutboxEvent.patient_id.in_(bindparam("patient_ids", expanding=True)))
-    .group_by(OutboxEvent.patient_id)
-)
+
+# Built once (it runs on every write's commit), for one patient or many.
+@functools.cache
+def _last_seqs(many: bool) -> Select[uuid.UUID, int]:
+    return (
+        select(OutboxEvent.patient_id, func.max(OutboxEvent.seq))
+        .where(of_patients(OutboxEvent.patient_id, many))
+        .group_by(OutboxEvent.patient_id)
+    )
 
 
 async def last_seqs(
@@ -24,9 +28,8 @@ async def last_seqs(
 ) -> dict[uuid.UUID, int]:
     """Each patient's highest event number so far (patients without events are absent);
     read under the patients' write locks, so the numbers that follow are theirs alone."""
-    found = await (await session.connection()).execute(
-        _LAST_SEQS, {"patient_ids": list(patient_ids)}
-    )
+    many, values = patient_values(patient_ids)
+    found = await (await session.connection()).execute(_last_seqs(many), values)
     return {patient_id: int(seq) for patient_id, seq in found.all()}
 
 
