@@ -269,18 +269,18 @@ class Database:
     """What a unit of work opens: the engine, its sessions, the process's queue of SQLite
     writers (one per process, shared by every unit of work in it) and its group commit;
     `replica`: the read replica, when one is configured (its audit rows still go here);
-    `reads`: the primary's sessions for a reader that only reads (autocommit)."""
+    `reads`: the primary's engine for a reader that only reads (autocommit)."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     turn: WriteTurn
     replica: Replica | None = None
-    reads: async_sessionmaker[AsyncSession] = field(init=False)
+    reads: AsyncEngine = field(init=False)
     group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
         one_by_one = autocommit(self.engine)
-        object.__setattr__(self, "reads", create_sessionmaker(one_by_one))
+        object.__setattr__(self, "reads", one_by_one)
         object.__setattr__(self, "group", GroupCommit(one_by_one, self.turn))
 
     @classmethod

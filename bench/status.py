@@ -68,7 +68,9 @@ async def measure(years: int, client: httpx.AsyncClient, settings: Settings, app
             patient = await session.get(Patient, uuid.UUID(pid))
             assert patient is not None
             everyone = Scope.everything()
-            return await clinical_inputs.load(session, everyone, patient, as_of, settings.rules)
+            return await clinical_inputs.load(
+                await session.connection(), everyone, patient, as_of, settings.rules
+            )
 
     records = await load()
 

@@ -47,3 +47,26 @@ async def test_a_wait_for_the_pool_counts_against_the_lock_wait(database_url: st
     assert (status, retry_after is not None) == (503, True)
     # Each wait bounded alone: pool_held + TIMEOUT.
     assert pool_held < seconds < TIMEOUT + SLACK
+
+
+async def test_readers_give_their_connection_back_before_waiting_for_their_audit_batch(
+    database_url: str,
+) -> None:
+    """PostgreSQL, a pool of one connection: a read that kept its connection while it waited
+    for its audit batch (which takes a pooled connection of its own) would wait for itself
+    until TR_DB_TIMEOUT_SECONDS, then answer 503. Concurrent reads, and a status read (whose
+    kept document joins the batch), each answer 200 well within it."""
+    settings = Settings(
+        database_url=database_url, jwt_secret=SECRET, db_timeout_seconds=TIMEOUT, db_pool_size=1
+    )
+    app = create_app(settings)
+    try:
+        async with client_with(app, token(settings)) as client:
+            pid = (await f.patient(client))["id"]
+            reads = [client.get(f"/v1/patients/{pid}") for _ in range(4)]
+            reads.append(client.get(f"/v1/patients/{pid}/status"))
+            answered = await asyncio.gather(*(timed(read) for read in reads))
+    finally:
+        await app.state.engine.dispose()
+    assert [status for status, _, _ in answered] == [200] * 5
+    assert max(seconds for _, seconds, _ in answered) < TIMEOUT

@@ -51,9 +51,13 @@ async def test_load_many_reads_each_patient_as_load_does(
         found = (
             await uow.session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))
         ).all()
-        many = await clinical_inputs.load_many(uow.session, uow.scope, found, AS_OF, settings.rules)
+        many = await clinical_inputs.load_many(
+            await uow.connection(), uow.scope, found, AS_OF, settings.rules
+        )
         one = {
-            p.id: await clinical_inputs.load(uow.session, uow.scope, p, AS_OF, settings.rules)
+            p.id: await clinical_inputs.load(
+                await uow.connection(), uow.scope, p, AS_OF, settings.rules
+            )
             for p in found
         }
     assert many == one

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Insert, Row, Select, and_, bindparam, or_, select, true
 from sqlalchemy import insert as insert_into
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import InvalidCursor
@@ -34,11 +34,10 @@ async def get(
 
 
 async def read(
-    session: AsyncSession, scope: Scope, model: type[Record], record_id: uuid.UUID
+    connection: AsyncConnection, scope: Scope, model: type[Record], record_id: uuid.UUID
 ) -> Row[Any] | None:
     """`get` for a read: the record's columns as one row (Core: no ORM entity, no identity
     map, no unit of work to load it into), the same query and the same 404 otherwise."""
-    connection = await session.connection()
     found = await connection.execute(_by_id(model, scope, False), {"record_id": record_id})
     row: Row[Any] | None = found.first()
     return row
@@ -173,25 +172,25 @@ async def refresh(session: AsyncSession, row: Base) -> None:
 
 
 async def keyset_page(
-    session: AsyncSession,
+    db: AsyncSession | AsyncConnection,
     stmt: Select[Any],
     *,
     sort: InstrumentedAttribute[Any],
     key: InstrumentedAttribute[uuid.UUID],
     cursor: str | None,
     limit: int,
-    columns: bool = False,
 ) -> tuple[Sequence[Any], str | None]:
     """One page ordered by (sort, key); the cursor is the last row's pair, opaque to clients.
-    `columns`: `stmt` selects columns, answered as plain rows (Core, as `read`), not entities."""
+    On a session, entities; on a connection, `stmt` selects columns, answered as plain rows
+    (Core, as `read`)."""
     if cursor is not None:
         after_sort, after_key = decode_cursor(cursor, sort)
         stmt = stmt.where(or_(sort > after_sort, and_(sort == after_sort, key > after_key)))
     stmt = stmt.order_by(sort, key).limit(limit + 1)
-    if columns:
-        rows: Sequence[Any] = (await (await session.connection()).execute(stmt)).all()
+    if isinstance(db, AsyncConnection):
+        rows: Sequence[Any] = (await db.execute(stmt)).all()
     else:
-        rows = (await session.scalars(stmt)).all()
+        rows = (await db.scalars(stmt)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

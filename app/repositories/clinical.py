@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import NullType
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
@@ -109,7 +109,7 @@ def _select(
 
 
 async def _rows(
-    session: AsyncSession,
+    connection: AsyncConnection,
     statement: Callable[..., Select[Any]],
     scope: Scope,
     patient_ids: PatientIds,
@@ -119,8 +119,7 @@ async def _rows(
     """Run `statement(scope, many, *shape)` for the patient(s), with `values` bound."""
     many, ids = patient_values([patient_ids] if isinstance(patient_ids, uuid.UUID) else patient_ids)
     stmt = statement(scope, many, *shape)
-    # Core execution on the session's connection: these are plain rows, no ORM entities.
-    connection = await session.connection()
+    # Core execution: these are plain rows, no ORM entities.
     rows: Sequence[Row[Any]] = (await connection.execute(stmt, {**values, **ids})).all()
     return rows
 
@@ -139,9 +138,9 @@ def _regimens(scope: Scope, many: bool) -> Select[Any]:
 
 
 async def regimens(
-    session: AsyncSession, scope: Scope, patient_ids: PatientIds
+    connection: AsyncConnection, scope: Scope, patient_ids: PatientIds
 ) -> Sequence[Row[Any]]:
-    return await _rows(session, _regimens, scope, patient_ids)
+    return await _rows(connection, _regimens, scope, patient_ids)
 
 
 @lru_cache(STATEMENTS)
@@ -151,13 +150,15 @@ def _infusions(scope: Scope, many: bool, of_regimen: bool) -> Select[Any]:
 
 
 async def infusions(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patient_ids: PatientIds,
     regimen_id: uuid.UUID | None = None,
 ) -> Sequence[Row[Any]]:
     of_regimen = regimen_id is not None
-    return await _rows(session, _infusions, scope, patient_ids, of_regimen, regimen_id=regimen_id)
+    return await _rows(
+        connection, _infusions, scope, patient_ids, of_regimen, regimen_id=regimen_id
+    )
 
 
 @lru_cache(STATEMENTS)
@@ -171,7 +172,7 @@ def _dose_changes(scope: Scope, many: bool, of_regimens: bool) -> Select[Any]:
 
 
 async def dose_changes(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patient_ids: PatientIds,
     regimen_ids: set[uuid.UUID] | None = None,
@@ -179,7 +180,7 @@ async def dose_changes(
     """The live dose changes of the patient(s) (of these regimens only, if named)."""
     of_regimens = regimen_ids is not None
     return await _rows(
-        session,
+        connection,
         _dose_changes,
         scope,
         patient_ids,
@@ -208,7 +209,7 @@ def _lab_results(
 
 
 async def lab_results(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patient_ids: PatientIds,
     *,
@@ -222,7 +223,7 @@ async def lab_results(
     `dates.window_bounds`)."""
     shape = (tests, recent_tests, since is not None, before is not None)
     return await _rows(
-        session, _lab_results, scope, patient_ids, *shape, since=since, before=before
+        connection, _lab_results, scope, patient_ids, *shape, since=since, before=before
     )
 
 
@@ -243,7 +244,7 @@ def _assessments(
 
 
 async def assessments(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patient_ids: PatientIds,
     *,
@@ -255,14 +256,14 @@ async def assessments(
     only those assessed from `since` and before `before`, when given."""
     shape = (with_body_size_only, since is not None, before is not None)
     return await _rows(
-        session, _assessments, scope, patient_ids, *shape, since=since, before=before
+        connection, _assessments, scope, patient_ids, *shape, since=since, before=before
     )
 
 
 async def regimen_rows(
-    session: AsyncSession, scope: Scope, regimen_ids: set[uuid.UUID]
+    connection: AsyncConnection, scope: Scope, regimen_ids: set[uuid.UUID]
 ) -> Sequence[Row[Any]]:
     """Regimens by id, entered-in-error ones included (an infusion keeps its regimen)."""
     stmt = select(*REGIMEN_COLUMNS).where(Regimen.id.in_(regimen_ids), *scope.where(Regimen))
-    rows: Sequence[Row[Any]] = (await session.execute(stmt)).all()
+    rows: Sequence[Row[Any]] = (await connection.execute(stmt)).all()
     return rows

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.repositories.base import M, insert_rows, keyset_page, visible
@@ -15,7 +15,7 @@ from app.schemas.common import PageRequest
 
 
 async def page_for_patient(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     model: type[M],
     patient_id: uuid.UUID,
@@ -33,7 +33,7 @@ async def page_for_patient(
         *filters,
     )
     return await keyset_page(
-        session, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit, columns=True
+        connection, stmt, sort=sort, key=table.id, cursor=page.cursor, limit=page.limit
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models import PatientFlag, StatusDocument
 
@@ -39,11 +39,13 @@ def _kept() -> Any:
     )
 
 
-async def kept(session: AsyncSession, patient_id: uuid.UUID, as_of: date, digest: str) -> Kept:
+async def kept(
+    connection: AsyncConnection, patient_id: uuid.UUID, as_of: date, digest: str
+) -> Kept:
     """One query: read before the records, so a document evaluated from them is kept under a
     generation no later than theirs (a write that commits meanwhile makes a newer one)."""
     params = {"patient_id": patient_id, "as_of": as_of, "digest": digest}
-    row = (await session.execute(_kept(), params)).first()
+    row = (await connection.execute(_kept(), params)).first()
     return Kept(None, None) if row is None else Kept(*row)
 
 

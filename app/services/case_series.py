@@ -47,7 +47,9 @@ def _stored(
 async def _replayed(uow: UnitOfWork, patient_key: str, as_of: date) -> list[rules.FlagChange]:
     patient = await base.get(uow.session, uow.scope, Patient, uuid.UUID(patient_key))
     assert patient is not None  # in the cohort read in this transaction
-    loaded = await clinical_inputs.load(uow.session, uow.scope, patient, as_of, uow.settings.rules)
+    loaded = await clinical_inputs.load(
+        await uow.connection(), uow.scope, patient, as_of, uow.settings.rules
+    )
     return rules.flag_changes("remission", loaded, as_of, uow.settings.rules)
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import catalog, rules
 from app.repositories import clinical
@@ -163,18 +163,18 @@ SAFETY_TESTS = ("neutrophils", "platelets", "alt", "ast")
 
 
 async def load(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patient: PatientFacts,
     as_of: date,
     settings: rules.RuleSettings,
 ) -> rules.PatientRecords:
     """The live records the status rules read as of `as_of` (`load_many` of one)."""
-    return (await load_many(session, scope, [patient], as_of, settings))[patient.id]
+    return (await load_many(connection, scope, [patient], as_of, settings))[patient.id]
 
 
 async def load_many(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patients: Sequence[PatientFacts],
     as_of: date,
@@ -190,7 +190,7 @@ async def load_many(
     first_safety_day = as_of - timedelta(days=settings.safety_window_days)
     since, before = rules.window_bounds(first_safety_day, as_of, zone)
     labs = await clinical.lab_results(
-        session,
+        connection,
         scope,
         ids,
         tests=HISTORY_TESTS,
@@ -199,9 +199,9 @@ async def load_many(
         before=before,
     )
     # Regimen ids are unique across patients: one lookup serves them all.
-    changes = by_regimen(await clinical.dose_changes(session, scope, ids))
-    regimens = _by_patient(patients, await clinical.regimens(session, scope, ids))
-    visits = await clinical.assessments(session, scope, ids, before=before)
+    changes = by_regimen(await clinical.dose_changes(connection, scope, ids))
+    regimens = _by_patient(patients, await clinical.regimens(connection, scope, ids))
+    visits = await clinical.assessments(connection, scope, ids, before=before)
     return {
         p.id: replace(record, regimens=tuple(regimen(r, changes) for r in regimens.get(p.id, ())))
         for p, record in _records(patients, labs, visits)
@@ -209,7 +209,7 @@ async def load_many(
 
 
 async def load_remission(
-    session: AsyncSession,
+    connection: AsyncConnection,
     scope: Scope,
     patients: Sequence[PatientFacts],
     first_day: date,
@@ -222,9 +222,9 @@ async def load_remission(
     ids = _ids(patients)
     since, before = rules.window_bounds(first_day, as_of, settings.clinical_timezone)
     labs = await clinical.lab_results(
-        session, scope, ids, tests=(), recent_tests=HISTORY_TESTS, since=since, before=before
+        connection, scope, ids, tests=(), recent_tests=HISTORY_TESTS, since=since, before=before
     )
-    visits = await clinical.assessments(session, scope, ids, since=since, before=before)
+    visits = await clinical.assessments(connection, scope, ids, since=since, before=before)
     return {p.id: record for p, record in _records(patients, labs, visits)}
 
 

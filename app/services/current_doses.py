@@ -18,7 +18,7 @@ async def present(uow: UnitOfWork, rows: Sequence[Regimen]) -> list[RegimenRead]
         return []
     changes = clinical_inputs.by_regimen(
         await clinical.dose_changes(
-            uow.session, uow.scope, rows[0].patient_id, {row.id for row in rows}
+            await uow.connection(), uow.scope, rows[0].patient_id, {row.id for row in rows}
         )
     )
     today = uow.settings.today()

@@ -75,7 +75,7 @@ async def _all(uow: UnitOfWork, kind: Kind[Any], patient_id: uuid.UUID) -> list[
     while True:
         request = PageRequest(cursor, BATCH, include_in_error=True)
         found: tuple[Sequence[Any], str | None] = await patient_records.page_for_patient(
-            uow.session, uow.scope, kind.model, patient_id, request, sort=kind.sort_key
+            await uow.connection(), uow.scope, kind.model, patient_id, request, sort=kind.sort_key
         )
         rows += found[0]
         cursor = found[1]

@@ -17,20 +17,20 @@ async def present(uow: UnitOfWork, rows: Sequence[Infusion]) -> list[InfusionRea
     if not rows:
         return []
     patient_id: uuid.UUID = rows[0].patient_id
-    session, scope, settings = uow.session, uow.scope, uow.settings.rules
+    connection, scope, settings = await uow.connection(), uow.scope, uow.settings.rules
     regimen_ids = {row.regimen_id for row in rows}
     changes = clinical_inputs.by_regimen(
-        await clinical.dose_changes(session, scope, patient_id, regimen_ids)
+        await clinical.dose_changes(connection, scope, patient_id, regimen_ids)
     )
     regimens = {
         r.id: clinical_inputs.regimen(r, changes)
-        for r in await clinical.regimen_rows(session, scope, regimen_ids)
+        for r in await clinical.regimen_rows(connection, scope, regimen_ids)
     }
     by_regimen: dict[str, list[rules.Infusion]] = defaultdict(list)
-    for r in await clinical.infusions(session, scope, patient_id):
+    for r in await clinical.infusions(connection, scope, patient_id):
         by_regimen[str(r.regimen_id)].append(clinical_inputs.infusion(r))
     body_sizes = clinical_inputs.assessments(
-        await clinical.assessments(session, scope, patient_id, with_body_size_only=True)
+        await clinical.assessments(connection, scope, patient_id, with_body_size_only=True)
     )
     return [
         _with_checks(row, regimens[str(row.regimen_id)], by_regimen, body_sizes, settings)

@@ -101,7 +101,7 @@ async def read_target(
 
 
 async def _read(uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID) -> Any:
-    return _found(kind, await repo.read(uow.session, uow.scope, kind.model, record_id))
+    return _found(kind, await repo.read(await uow.connection(), uow.scope, kind.model, record_id))
 
 
 async def _named(
@@ -295,8 +295,9 @@ async def page(
     patient = await read_target(uow, PATIENT, patient_id, live=True)
     uow.audit.about(kind.name)
     uow.audit.listed([(patient.id, patient.organization)])
+    connection, filters = await uow.connection(), where()
     return await patient_records.page_for_patient(
-        uow.session, uow.scope, kind.model, patient_id, request, *where(), sort=kind.sort_key
+        connection, uow.scope, kind.model, patient_id, request, *filters, sort=kind.sort_key
     )
 
 

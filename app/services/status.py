@@ -58,7 +58,7 @@ async def document(
         return render(await evaluate(uow, patient_id, day))
     patient = await _target(uow, patient_id)
     digest = uow.settings.rules.digest
-    generation, body = await status_documents.kept(uow.session, patient_id, day, digest)
+    generation, body = await status_documents.kept(await uow.connection(), patient_id, day, digest)
     if body is not None:
         STATUS_DOCUMENTS.labels("kept").inc()
         return body
@@ -99,7 +99,9 @@ async def _target(uow: UnitOfWork, patient_id: uuid.UUID) -> clinical_inputs.Pat
 async def _records(
     uow: UnitOfWork, patient: clinical_inputs.PatientFacts, day: date
 ) -> rules.PatientRecords:
-    return await clinical_inputs.load(uow.session, uow.scope, patient, day, uow.settings.rules)
+    return await clinical_inputs.load(
+        await uow.connection(), uow.scope, patient, day, uow.settings.rules
+    )
 
 
 async def refresh(uow: UnitOfWork, patient_id: uuid.UUID, as_of: date) -> None:

@@ -124,7 +124,9 @@ async def _evaluate(
     """Every flag of each patient, from all its records."""
     if not patients:
         return {}
-    loaded = await clinical_inputs.load_many(session, scope, patients, as_of, settings.rules)
+    loaded = await clinical_inputs.load_many(
+        await session.connection(), scope, patients, as_of, settings.rules
+    )
     evaluations = {}
     for patient in patients:
         records = loaded[patient.id]
@@ -149,7 +151,7 @@ async def _resume(
         return {}
     first_day = rules.resume_from(min(cut for cut, _ in cuts.values()), settings.rules)
     recent = await clinical_inputs.load_remission(
-        session, scope, patients, first_day, as_of, settings.rules
+        await session.connection(), scope, patients, first_day, as_of, settings.rules
     )
     evaluations = {}
     for patient in patients:

@@ -99,7 +99,9 @@ async def collect(
     uow.audit.listed([(patient.id, patient.organization)])
     today = uow.settings.today()
     as_of = today if period.last is None else min(period.last, today)
-    loaded = await clinical_inputs.load(uow.session, uow.scope, patient, as_of, uow.settings.rules)
+    loaded = await clinical_inputs.load(
+        await uow.connection(), uow.scope, patient, as_of, uow.settings.rules
+    )
     changes = rules.status_history(loaded, as_of, uow.settings.rules)
     entries = [
         *await _regimens(uow, patient_id, period),
@@ -114,7 +116,9 @@ async def _regimens(uow: UnitOfWork, patient_id: uuid.UUID, period: Period) -> l
     rows = await patient_records.regimens_overlapping(
         uow.session, uow.scope, patient_id, period.first, period.last
     )
-    changes = await clinical.dose_changes(uow.session, uow.scope, patient_id, {r.id for r in rows})
+    changes = await clinical.dose_changes(
+        await uow.connection(), uow.scope, patient_id, {r.id for r in rows}
+    )
     steps: dict[str, list[DoseStepRead]] = {}
     for change in sorted(changes, key=lambda c: (c.effective_date, c.id)):
         steps.setdefault(str(change.regimen_id), []).append(

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.config import Settings
 from app.db import BUSY_MS, WRITE, Database, Writer, wal_position
@@ -158,6 +158,8 @@ class UnitOfWork:
         self._origin = origin
         self._held = AsyncExitStack()
         self._session: AsyncSession | None = None
+        # A pure reader's own connection: no ORM session unless a read asks for one.
+        self._connection: AsyncConnection | None = None
         self._committed = False
         self._deadline = 0.0
         # A reader that may be served by the read replica (TR_DATABASE_READ_URL), and the
@@ -174,8 +176,19 @@ class UnitOfWork:
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
-            raise RuntimeError("the unit of work is not open (use `async with`)")
+            if self._connection is None:
+                raise RuntimeError("the unit of work is not open (use `async with`)")
+            # A pure reader that reads through the ORM after all: a session on its connection.
+            self._session = AsyncSession(bind=self._connection, expire_on_commit=False)
         return self._session
+
+    async def connection(self) -> AsyncConnection:
+        """What Core reads run on: a pure reader's own connection (no ORM session to begin,
+        commit and close around them: a session costs a patient read about a tenth of its
+        CPU), else the session's."""
+        if self._connection is not None:
+            return self._connection
+        return await self.session.connection()
 
     @property
     def actor(self) -> str:
@@ -184,14 +197,17 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         # SQLite: the write turn and the file lock together wait at most this long.
         self._deadline = time.monotonic() + self.settings.db_timeout_seconds
-        sessions = await self._sessions()
-        self._session = await self._held.enter_async_context(sessions())
         try:
+            reader = await self._reader()
+            if reader is not None:
+                self._connection = await self._held.enter_async_context(reader.connect())
+            else:
+                self._session = await self._held.enter_async_context(self._database.sessions())
             if self._write:
                 await self._take_write_turn()
         except BaseException:
             await self._held.aclose()
-            self._session = None
+            self._session = self._connection = None
             raise
         return self
 
@@ -202,23 +218,24 @@ class UnitOfWork:
         trace: TracebackType | None,
     ) -> None:
         try:
-            if not self._committed:
-                await self.session.rollback()
+            if not self._committed and self._session is not None:
+                await self._session.rollback()
         finally:
-            await self._held.aclose()  # the write turn first, then the session
-            self._session = None
+            if self._connection is not None and self._session is not None:
+                await self._session.close()  # the session a reader asked for, then its connection
+            await self._held.aclose()  # the write turn first, then the session (or connection)
+            self._session = self._connection = None
 
     async def commit(self) -> None:
         """Flush, store the flags of the changed patients, write the outbox, append the audit
         event, commit."""
-        session = self.session
         quiet = not self.changed_patients and not self.outbox.pending
         if not self._write and self._origin is not None and quiet:
             # A read: its transaction ends (nothing to make durable), then its audit event is
             # written with those of the process's concurrent reads, in one transaction whose
             # commit it waits for: no read is answered before its audit row is durable, and
             # reads share one commit (and, on SQLite, one turn at the write lock).
-            await session.commit()
+            await self._end_read()
             self._committed = True
             event = self._event(self._origin)
             group = self._database.group
@@ -226,6 +243,7 @@ class UnitOfWork:
                 group.post(_never_failing(writer), row, self._deadline)
             await group.write(audit_events.append_batch, event, self._deadline)
             return
+        session = self.session
         await session.flush()  # the batched inserts first: the rules must see them
         if self.changed_patients:
             await self.store_flags(self.changed_patients, self.settings.today())
@@ -238,6 +256,16 @@ class UnitOfWork:
         self._committed = True
         if self._write and self._database.replica is not None:
             self.consistency_token = await wal_position(session)
+
+    async def _end_read(self) -> None:
+        """A reader's transaction ends, and its connection goes back to the pool before it
+        waits for its audit batch (which needs a pooled connection of its own)."""
+        if self._session is not None:
+            await self._session.commit()  # a session gives its connection back at commit
+        if self._connection is not None:
+            if self._connection.in_transaction():
+                await self._connection.commit()
+            await self._connection.close()
 
     def keep(self, writer: Writer, row: Any) -> None:
         """A reader's derived row (a status document), written after its read with its audit
@@ -334,14 +362,14 @@ class UnitOfWork:
         except Exception:
             AUDIT_FAILURES.inc()
 
-    async def _sessions(self) -> async_sessionmaker[AsyncSession]:
-        """The replica's sessions for a reader, unless its token is past what the replica
-        has replayed: then the primary's at once (bypass, no wait: the primary answers as
-        fast as the replica would after catching up). A replica that cannot be asked is
-        bypassed the same way."""
+    async def _reader(self) -> AsyncEngine | None:
+        """A pure reader's engine (None: the unit of work opens a session): the replica,
+        unless the reader's token is past what the replica has replayed: then the primary
+        at once (bypass, no wait: the primary answers as fast as the replica would after
+        catching up). A replica that cannot be asked is bypassed the same way."""
         replica = self._database.replica
         if not self._replica:
-            return self._database.sessions
+            return None
         primary = self._database.reads  # a pure reader: no BEGIN and COMMIT round trips
         if replica is None:
             return primary
@@ -352,7 +380,7 @@ class UnitOfWork:
             except Exception:
                 return primary
         self.served_by = "replica"
-        return replica.sessions
+        return replica.engine
 
     async def _take_write_turn(self) -> None:
         left = self._deadline - time.monotonic()

@@ -101,22 +101,22 @@ async def test_each_repository_read_filters_by_itself(
 
     async def reads(scope: Scope) -> list[object]:
         async with UnitOfWork(database, _caller("*"), tenant_settings) as uow:
-            s = uow.session
+            s, c = uow.session, await uow.connection()
             return [
                 await base.get(s, scope, LabResult, lab),
                 (await patients_repo.page(s, scope, page))[0],
                 (
                     await patient_records.page_for_patient(
-                        s, scope, Regimen, pid, page, sort=Regimen.id
+                        c, scope, Regimen, pid, page, sort=Regimen.id
                     )
                 )[0],
                 await patient_records.by_external_id(s, scope, LabResult, pid, "LAB-778812"),
                 (await versions.page_for_record(s, scope, "regimen", rid, cursor=None, limit=9))[0],
-                await clinical.regimens(s, scope, pid),
-                await clinical.lab_results(s, scope, pid, tests=("crp",)),
-                await clinical.assessments(s, scope, pid),
-                await clinical.infusions(s, scope, pid),
-                await clinical.regimen_rows(s, scope, {rid}),
+                await clinical.regimens(c, scope, pid),
+                await clinical.lab_results(c, scope, pid, tests=("crp",)),
+                await clinical.assessments(c, scope, pid),
+                await clinical.infusions(c, scope, pid),
+                await clinical.regimen_rows(c, scope, {rid}),
                 await flags.patient_ids_after(s, scope, None, 500),
                 await flags.count_live_patients(s, scope),
                 await flags.counts(s, scope),
