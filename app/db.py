@@ -235,7 +235,6 @@ class Replica:
     """A PostgreSQL streaming replica (TR_DATABASE_READ_URL): reads may be served there."""
 
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
 
     async def has_replayed(self, token: str) -> bool:
         """Whether the replica has replayed the primary's WAL up to `token` (an LSN)."""
@@ -289,7 +288,7 @@ class Database:
         replica = None
         if settings.database_read_url and not settings.is_sqlite:
             reader = create_engine(settings, to_async_url(settings.database_read_url))
-            replica = Replica(reader, create_sessionmaker(reader))
+            replica = Replica(reader)
         return cls(engine, create_sessionmaker(engine), WriteTurn(settings.is_sqlite), replica)
 
     async def dispose(self) -> None:
