@@ -40,6 +40,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """None on asyncpg: it gives every timestamptz as an aware UTC datetime already,
+        whatever the session's time zone, so nothing is done per value (a long history's
+        status reads a thousand of them)."""
+        if dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
