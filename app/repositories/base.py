@@ -56,9 +56,12 @@ def of_patients(column: Any, many: bool) -> ColumnElement[bool]:
     """`column = :patient_id`, or for `many`, `column IN :patient_ids` (an expanding
     parameter, rendered anew at each execution): the condition of a statement built once
     that reads about one patient or many (`patient_values` binds it)."""
-    if many:
-        return column.in_(bindparam("patient_ids", expanding=True))  # type: ignore[no-any-return]
-    return column == bindparam("patient_id")  # type: ignore[no-any-return]
+    clause: ColumnElement[bool] = (
+        column.in_(bindparam("patient_ids", expanding=True))
+        if many
+        else column == bindparam("patient_id")
+    )
+    return clause
 
 
 def patient_values(patient_ids: Collection[uuid.UUID]) -> tuple[bool, dict[str, Any]]:
