@@ -28,11 +28,13 @@ from app.services import idempotency, tenancy
 from app.services.uow import Origin, UnitOfWork
 
 bearer = HTTPBearer(auto_error=False, description="JWT with the scopes listed per operation")
+# The bearer token as sent (None: none): what every door's auth dependency reads.
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 async def principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Credentials,
 ) -> Principal:
     """The caller the request's bearer token names (401 without a valid one)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -61,10 +63,7 @@ def challenge(**attributes: str) -> dict[str, str]:
 
 
 def require(*scopes: str) -> Callable[..., Any]:
-    async def check(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
+    async def check(request: Request, credentials: Credentials) -> Principal:
         return await authorized(request, credentials, scopes)
 
     return check
@@ -117,10 +116,7 @@ def _unit_of_work(
     writer claims the request's Idempotency-Key. `replica`: a read the read replica may
     serve (TR_DATABASE_READ_URL), honouring the X-Consistency-Token sent back."""
 
-    async def open_uow(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> AsyncIterator[UnitOfWork]:
+    async def open_uow(request: Request, credentials: Credentials) -> AsyncIterator[UnitOfWork]:
         who = await authorized(request, credentials, scopes)
         state = request.app.state
         uow = UnitOfWork(

@@ -76,17 +76,13 @@ class StoredFlag(NamedTuple):
     rules_digest: str | None
     history: list[Any] | None
 
-    @staticmethod
-    def columns() -> tuple[Any, ...]:
-        """The patient_flag columns of these fields, in their order."""
-        return tuple(getattr(PatientFlag, name) for name in StoredFlag._fields)
-
 
 @cache
 def _stored(many: bool) -> Any:
     """`stored`'s statement, built once: every write reads it (building it cost more than
     running it on one patient)."""
-    columns = (PatientFlag.patient_id, PatientFlag.flag, *StoredFlag.columns())
+    fields = (getattr(PatientFlag, name) for name in StoredFlag._fields)
+    columns = (PatientFlag.patient_id, PatientFlag.flag, *fields)
     return select(*columns).where(of_patients(PatientFlag.patient_id, many))
 
 

@@ -8,7 +8,8 @@ Every entry point opens it the same way (HTTP requests, CLI jobs, the benchmarks
         await uow.commit()       # leaving the block without it rolls back
 
 It is the only module of app/services that calls the session; services reach the database
-through repositories, handing them `uow.session` and, for anything about patients,
+through repositories, handing them `uow.session` (the ORM), or `await uow.connection()` for
+Core reads (a pure reader opens only a connection), and, for anything about patients,
 `uow.scope`: the organizations the caller sees, built here once from the caller.
 """
 
