@@ -29,10 +29,9 @@ _ACTIVE = select(Subscription.id, Subscription.events, Subscription.organization
 
 
 async def active_targets(session: AsyncSession) -> list[Target]:
-    return [
-        Target(row.id, frozenset(row.events), frozenset(row.organizations))
-        for row in (await session.execute(_ACTIVE)).all()
-    ]
+    # Plain rows on the session's connection: no ORM execution around a Core read.
+    rows = (await (await session.connection()).execute(_ACTIVE)).all()
+    return [Target(row.id, frozenset(row.events), frozenset(row.organizations)) for row in rows]
 
 
 async def get(
