@@ -1,52 +1,52 @@
-"""Kept status documents (status_document): looked up with the generation of the patient's
-stored remission row, written by a group commit's batch."""
+"""Kept status documents (status_document): looked up with the patient, by the generation of
+its stored remission row; written by a group commit's batch."""
 
 import uuid
 from datetime import date
-from functools import cache
-from typing import Any, NamedTuple
+from functools import cache, lru_cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Row, Select, and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.models import PatientFlag, StatusDocument
+from app.models import Patient, PatientFlag, StatusDocument
+from app.repositories.scope import Scope
 
 
-class Kept(NamedTuple):
-    """The generation of the patient's records (None: no flags stored yet), and the document
-    kept for them as of the day asked for, under the digest asked for (None: none)."""
-
-    generation: int | None
-    body: str | None
-
-
-@cache
-def _kept() -> Any:
-    document = StatusDocument
+@lru_cache(maxsize=64)
+def _patient_and_kept(scope: Scope) -> Select[Any]:
+    document, remission = StatusDocument, PatientFlag
+    of_patient = and_(remission.patient_id == Patient.id, remission.flag == "remission")
     return (
-        select(PatientFlag.generation, document.body)
+        select(Patient.__table__, remission.generation, document.body)
+        .outerjoin(remission, of_patient)
         .outerjoin(
             document,
             and_(
-                document.patient_id == PatientFlag.patient_id,
-                document.generation == PatientFlag.generation,
+                document.patient_id == Patient.id,
+                document.generation == remission.generation,
                 document.as_of == bindparam("as_of"),
                 document.rules_digest == bindparam("digest"),
             ),
         )
-        .where(PatientFlag.patient_id == bindparam("patient_id"), PatientFlag.flag == "remission")
+        .where(Patient.id == bindparam("record_id"), *scope.where(Patient))
     )
 
 
-async def kept(
-    connection: AsyncConnection, patient_id: uuid.UUID, as_of: date, digest: str
-) -> Kept:
-    """One query: read before the records, so a document evaluated from them is kept under a
-    generation no later than theirs (a write that commits meanwhile makes a newer one)."""
-    params = {"patient_id": patient_id, "as_of": as_of, "digest": digest}
-    row = (await connection.execute(_kept(), params)).first()
-    return Kept(None, None) if row is None else Kept(*row)
+async def patient_and_kept(
+    connection: AsyncConnection, scope: Scope, patient_id: uuid.UUID, as_of: date, digest: str
+) -> Row[Any] | None:
+    """The patient's columns as `base.read` reads them (None: missing, or not in `scope`),
+    and, in the same query, `generation`: that of its stored remission row, which every
+    write of its records renews (None: no flags stored yet), and `body`: the document kept
+    for that generation as of the day, under the digest, asked for (None: none).
+
+    Read before the records, so a document evaluated from them is kept under a generation
+    no later than theirs (a write that commits meanwhile makes a newer one)."""
+    params = {"record_id": patient_id, "as_of": as_of, "digest": digest}
+    row: Row[Any] | None = (await connection.execute(_patient_and_kept(scope), params)).first()
+    return row
 
 
 @cache

@@ -92,16 +92,27 @@ async def target(
 
 
 async def read_target(
-    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, *, live: bool = False
+    uow: UnitOfWork,
+    kind: Resource[Any],
+    record_id: uuid.UUID,
+    *,
+    live: bool = False,
+    read: Awaitable[Any] | None = None,
 ) -> Any:
     """`target` for a request that only reads it: the record's columns as a plain row (no
-    ORM entity to build: a read model is validated from it alike)."""
-    row = await _named(uow, kind, record_id, _read(uow, kind, record_id))
+    ORM entity to build: a read model is validated from it alike). `read`: a repository's
+    read of that row with more columns (what the request needs next, in the same query);
+    None, or no row, is the same 404 as `target`'s."""
+    row = await _named(uow, kind, record_id, _read(uow, kind, record_id, read))
     return await _checked(uow, kind, row, live=live)
 
 
-async def _read(uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID) -> Any:
-    return _found(kind, await repo.read(await uow.connection(), uow.scope, kind.model, record_id))
+async def _read(
+    uow: UnitOfWork, kind: Resource[Any], record_id: uuid.UUID, read: Awaitable[Any] | None
+) -> Any:
+    if read is None:
+        read = repo.read(await uow.connection(), uow.scope, kind.model, record_id)
+    return _found(kind, await read)
 
 
 async def _named(

@@ -2,9 +2,10 @@
 (stored_flags), and today's rendered status is kept until the records change (`document`)."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from app import rules
 from app.metrics import RULES, STATUS_DOCUMENTS
@@ -56,16 +57,19 @@ async def document(
     day = as_of or today
     if day != today:
         return render(await evaluate(uow, patient_id, day))
-    patient = await _target(uow, patient_id)
     digest = uow.settings.rules.digest
-    generation, body = await status_documents.kept(await uow.connection(), patient_id, day, digest)
-    if body is not None:
+    # The patient and the document kept for it, in one query.
+    kept = status_documents.patient_and_kept(
+        await uow.connection(), uow.scope, patient_id, day, digest
+    )
+    patient = await _target(uow, patient_id, kept)
+    if patient.body is not None:
         STATUS_DOCUMENTS.labels("kept").inc()
-        return body
+        return str(patient.body)
     STATUS_DOCUMENTS.labels("evaluated").inc()
     body = render(await _evaluate(uow, patient, day))
-    if generation is not None:
-        row = {"patient_id": patient_id, "generation": generation, "as_of": day}
+    if patient.generation is not None:
+        row = {"patient_id": patient_id, "generation": patient.generation, "as_of": day}
         uow.keep(status_documents.keep, {**row, "rules_digest": digest, "body": body})
     return body
 
@@ -90,10 +94,13 @@ async def history(
         return day, rules.status_history(loaded, day, uow.settings.rules)
 
 
-async def _target(uow: UnitOfWork, patient_id: uuid.UUID) -> clinical_inputs.PatientFacts:
-    patient = await records.read_target(uow, PATIENT, patient_id)
+async def _target(
+    uow: UnitOfWork, patient_id: uuid.UUID, read: Awaitable[Any] | None = None
+) -> Any:
+    """The patient's row (`clinical_inputs.PatientFacts`), read by `read` if given."""
+    patient = await records.read_target(uow, PATIENT, patient_id, read=read)
     uow.audit.touch("patient_status", patient_id, patient_id)
-    return patient  # type: ignore[no-any-return]
+    return patient
 
 
 async def _records(
