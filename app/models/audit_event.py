@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, new_id, utcnow
 
 
 class AuditEvent(Base):
@@ -18,7 +18,7 @@ class AuditEvent(Base):
         Index("ix_audit_event_organization_occurred_at", "organization", "occurred_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(8))

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from sqlalchemy import DateTime, Dialect, Index, MetaData, String, Uuid, false, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
+from uuid6 import uuid7
 
 # Named constraints from day one: Alembic can then drop and alter them by name on both databases.
 NAMING_CONVENTION = {
@@ -53,6 +54,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_id() -> uuid.UUID:
+    """A new row's id: a UUIDv7 (RFC 9562), whose first 48 bits are the time in ms. A
+    table's new rows land together at one end of its primary key's index, instead of each
+    on a random page of it: fewer pages written (after each checkpoint, a page's first
+    change copies it whole into the WAL) and a hot end that stays in memory."""
+    return uuid7()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
@@ -61,7 +70,7 @@ class Base(DeclarativeBase):
 class RecordMixin:
     """id, optimistic version, timestamps and the entered-in-error mark of every resource."""
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     version: Mapped[int] = mapped_column(nullable=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

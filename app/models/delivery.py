@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, new_id
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _PENDING_ONLY = text("status = 'pending'")
@@ -47,7 +47,7 @@ class Delivery(Base):
         Index("ix_delivery_subscription_id_created_at", "subscription_id", "created_at", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox_event.id"))
     subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscription.id"))
     patient_id: Mapped[uuid.UUID]

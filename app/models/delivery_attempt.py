@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, new_id
 
 
 class DeliveryAttempt(Base):
@@ -14,7 +14,7 @@ class DeliveryAttempt(Base):
     __tablename__ = "delivery_attempt"
     __table_args__ = (UniqueConstraint("delivery_id", "number"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("delivery.id"))
     number: Mapped[int]
     started_at: Mapped[datetime]

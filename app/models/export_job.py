@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, new_id, utcnow
 
 ACCEPTED, RUNNING, COMPLETED, FAILED, CANCELLED = (
     "accepted",
@@ -22,7 +22,7 @@ class ExportJob(Base):
     __tablename__ = "export_job"
     __table_args__ = (Index("ix_export_job_status_created_at", "status", "created_at"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     actor: Mapped[str] = mapped_column(String(200))
     # None: every organization (tenancy off, or a group-wide caller); else these codes.
     organizations: Mapped[list[str] | None] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, new_id, utcnow
 
 
 class RecordVersion(Base):
@@ -17,7 +17,7 @@ class RecordVersion(Base):
         Index("ix_record_version_patient_id", "patient_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     resource_type: Mapped[str] = mapped_column(String(32))
     resource_id: Mapped[uuid.UUID]
     patient_id: Mapped[uuid.UUID]

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, String, Table, bindparam, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AuditEvent, Patient
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.repositories.base import Rows, insert_all, keyset_page
 from app.repositories.scope import Scope
 
@@ -77,5 +77,5 @@ async def append_batch(connection: AsyncConnection, events: list[dict[str, Any]]
 def _row(event: dict[str, Any]) -> dict[str, Any]:
     row = {name: value for name, value in event.items() if name != "organization"}
     # The column defaults, given: an INSERT carrying a WITH gets none from SQLAlchemy.
-    row.update(id=uuid.uuid4(), occurred_at=utcnow())
+    row.update(id=new_id(), occurred_at=utcnow())
     return {**row, "given_organization": event.get("organization"), "of_patient": row["patient_id"]}

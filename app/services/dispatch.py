@@ -14,7 +14,7 @@ from typing import Any
 from app.config import Settings
 from app.db import Database
 from app.metrics import WEBHOOK_DELIVERIES
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.models.delivery import DELIVERED, FAILED, PENDING
 from app.repositories import delivery_claims as repo
 from app.services.uow import UnitOfWork, system_caller
@@ -141,7 +141,7 @@ async def record(
 def _attempt_row(done: Done, number: int) -> dict[str, Any]:
     attempt = done.attempt
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "delivery_id": done.claim.delivery_id,
         "number": number,
         "started_at": done.started_at,

@@ -24,7 +24,7 @@ from app.fhir.labs import lab_observation
 from app.fhir.medication import medication_administration, medication_request
 from app.fhir.patient import condition_resources, patient_resource
 from app.models import ExportChunk, ExportJob
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.models.export_job import ACCEPTED, CANCELLED, COMPLETED, FAILED, RUNNING
 from app.repositories import export_jobs as repo
 from app.security import ALL_ORGANIZATIONS, Principal
@@ -67,7 +67,7 @@ async def kick_off(
     if group is not None:
         organizations = [group]
     job = ExportJob(
-        id=uuid.uuid4(),
+        id=new_id(),
         actor=uow.actor,
         organizations=organizations,
         request=url[:2000],

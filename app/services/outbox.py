@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.models import Patient
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.models.delivery import PENDING
 from app.repositories import base, subscriptions
 from app.repositories import outbox as repo
@@ -75,7 +75,7 @@ class Outbox:
         self._pending.append(PendingEvent(kind, patient_id, data))
         self._versions.append(
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "resource_type": resource_type,
                 "resource_id": resource_id,
                 "patient_id": patient_id,
@@ -140,7 +140,7 @@ async def _numbered(
         last[event.patient_id] = last.get(event.patient_id, 0) + 1
         rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "event_type": str(event.event_type),
                 "occurred_at": now,
                 "patient_id": event.patient_id,
@@ -160,7 +160,7 @@ def _fan_out(
     the active subscriptions are one small indexed read per commit."""
     return [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "event_id": event["id"],
             "subscription_id": target.id,
             "patient_id": event["patient_id"],

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from app.models import RecordVersion
-from app.models.base import Record, utcnow
+from app.models.base import Record, new_id, utcnow
 from app.repositories import base as repo
 from app.repositories import patient_records, versions
 from app.schemas.common import PageRequest
@@ -232,7 +232,7 @@ async def create_batch(
         if record_id is not None and record_id in earlier:
             results.append(Saved(record_id, created=False))
             continue
-        row = {**columns, "id": record_id or uuid.uuid4(), "version": 1}
+        row = {**columns, "id": record_id or new_id(), "version": 1}
         row.update(created_at=now, updated_at=now, entered_in_error=False)
         state = SimpleNamespace(**row)
         earlier[row["id"]] = state
@@ -316,7 +316,7 @@ def _stamp(row: Record) -> None:
     """What the database would fill in, set now: the snapshot and the answer need it
     before the batched insert runs."""
     now = utcnow()
-    row.id = row.id or uuid.uuid4()
+    row.id = row.id or new_id()
     row.version, row.created_at, row.updated_at, row.entered_in_error = 1, now, now, False
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.errors import NotFound, PreconditionFailed, Unprocessable
 from app.models import Subscription
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.repositories import deliveries as delivery_repo
 from app.repositories import subscriptions as repo
 from app.schemas.subscription import SubscriptionCreate, SubscriptionUpdate
@@ -37,7 +37,7 @@ async def create(uow: UnitOfWork, body: SubscriptionCreate) -> Shown:
     secret = _secret(body.secret)
     now = utcnow()
     row = Subscription(
-        id=uuid.uuid4(),
+        id=new_id(),
         version=1,
         url=body.url,
         events=list(body.events),
