@@ -24,6 +24,8 @@ from app.services.outbox import Outbox
 
 # No patient resumed: each one's flags evaluated from all its records.
 FROM_SCRATCH: Mapping[uuid.UUID, datetime | None] = MappingProxyType({})
+# No patient loaded by the caller: each one read.
+NONE_LOADED: Mapping[uuid.UUID, Patient] = MappingProxyType({})
 
 
 async def store(
@@ -46,6 +48,7 @@ async def store_many(
     settings: Settings,
     outbox: Outbox,
     moved_from: Mapping[uuid.UUID, datetime | None] = FROM_SCRATCH,
+    locked: Mapping[uuid.UUID, Patient] = NONE_LOADED,
 ) -> None:
     """Store the flags of these patients as of a date: their records read with one query per
     table, all their rows written by one upsert that answers the statuses it replaced; events
@@ -56,8 +59,11 @@ async def store_many(
     `moved_from`: a patient whose only changes since its flags were stored (as of the same
     day, under the same rules digest) are labs or visits from an instant on has only its
     remission re-evaluated, resumed from that date (`rules.resumed_changes`), reading only
-    the records a sweep from there reads. Any other patient is evaluated from all its records."""
-    found = await _patients(session, scope, patient_ids)
+    the records a sweep from there reads. Any other patient is evaluated from all its records.
+
+    `locked`: patients as the caller loaded them when it locked them (under the same scope):
+    not read again."""
+    found = await _patients(session, scope, patient_ids, locked)
     if not found:
         return
     cuts = await _resumable(session, found, moved_from, as_of, settings.rules)
@@ -202,14 +208,22 @@ def _rows(
 
 
 async def _patients(
-    session: AsyncSession, scope: Scope, patient_ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    scope: Scope,
+    patient_ids: Sequence[uuid.UUID],
+    locked: Mapping[uuid.UUID, Patient],
 ) -> list[Patient]:
-    """The patients `scope` sees, in id order (one found by id needs no query when the session
-    holds it already)."""
-    if len(patient_ids) == 1:
-        one = await base.get(session, scope, Patient, patient_ids[0])
-        return [] if one is None else [one]
-    return sorted(await base.get_many(session, scope, Patient, patient_ids), key=lambda p: p.id)
+    """The patients `scope` sees, in id order: those in `locked` as they are, the others read
+    (one found by id needs no query when the session holds it already and the scope is
+    unrestricted; a scoped read is a query)."""
+    found = [locked[i] for i in patient_ids if i in locked]
+    rest = [i for i in patient_ids if i not in locked]
+    if len(rest) == 1:
+        one = await base.get(session, scope, Patient, rest[0])
+        found += [] if one is None else [one]
+    elif rest:
+        found += await base.get_many(session, scope, Patient, rest)
+    return sorted(found, key=lambda p: p.id)
 
 
 def _effective_dates(

@@ -294,7 +294,14 @@ class UnitOfWork:
         for patient_id in await self.lock_patients(ids):
             await self.lock_patient(patient_id)  # one entered in error, or NotFound
         await stored_flags.store_many(
-            self.session, self.scope, ids, as_of, self.settings, self.outbox, changed
+            self.session,
+            self.scope,
+            ids,
+            as_of,
+            self.settings,
+            self.outbox,
+            changed,
+            self._locked_rows,
         )
 
     @contextlib.asynccontextmanager
