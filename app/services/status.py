@@ -10,7 +10,7 @@ from typing import Any
 from app import rules
 from app.metrics import RULES, STATUS_DOCUMENTS
 from app.repositories import status_documents
-from app.services import clinical_inputs, records, stored_flags
+from app.services import clinical_inputs, records
 from app.services.resources import PATIENT
 from app.services.uow import UnitOfWork
 
@@ -109,10 +109,3 @@ async def _records(
     return await clinical_inputs.load(
         await uow.connection(), uow.scope, patient, day, uow.settings.rules
     )
-
-
-async def refresh(uow: UnitOfWork, patient_id: uuid.UUID, as_of: date) -> None:
-    """Store one patient's flags as of a date, holding the patient's write lock (so the
-    daily job and live writes never store flags from an older view of the records)."""
-    await uow.lock_patient(patient_id)
-    await stored_flags.store(uow.session, uow.scope, patient_id, as_of, uow.settings, uow.outbox)
