@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from sqlalchemy import DateTime, Dialect, Index, MetaData, String, Uuid, false, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 # Named constraints from day one: Alembic can then drop and alter them by name on both databases.
 NAMING_CONVENTION = {
@@ -55,10 +55,11 @@ def utcnow() -> datetime:
 
 
 def new_id() -> uuid.UUID:
-    """A new row's id: a UUIDv7 (RFC 9562), whose first 48 bits are the time in ms. A
-    table's new rows land together at one end of its primary key's index, instead of each
-    on a random page of it: fewer pages written (after each checkpoint, a page's first
-    change copies it whole into the WAL) and a hot end that stays in memory."""
+    """A new row's id: a UUIDv7 (RFC 9562), whose first 48 bits are the time in ms, then a
+    counter (ids of one ms stay in order), then random bits. A table's new rows land
+    together at one end of its primary key's index, instead of each on a random page of it:
+    fewer pages written (after each checkpoint, a page's first change copies it whole into
+    the WAL) and a hot end that stays in memory."""
     return uuid7()
 
 
