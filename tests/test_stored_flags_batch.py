@@ -98,12 +98,14 @@ async def test_patients_locked_together_are_loaded_with_their_locks(
 
 
 async def _store_many(uow: UnitOfWork, settings: Settings, ids: list[uuid.UUID], o: Any) -> None:
-    await stored_flags.store_many(uow.session, uow.scope, ids, AS_OF, settings, o)
+    locked = [await uow.locked_patient(pid) for pid in ids]
+    await stored_flags.store_many(uow.session, uow.scope, locked, AS_OF, settings, o)
 
 
 async def _store_each(uow: UnitOfWork, settings: Settings, ids: list[uuid.UUID], o: Any) -> None:
     for pid in ids:
-        await stored_flags.store(uow.session, uow.scope, pid, AS_OF, settings, o)
+        patient = await uow.locked_patient(pid)
+        await stored_flags.store(uow.session, uow.scope, patient, AS_OF, settings, o)
 
 
 async def _stored(uow: UnitOfWork, settings: Settings, store: Any) -> tuple[list[Any], list[Any]]:

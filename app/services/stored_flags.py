@@ -15,7 +15,7 @@ from app import rules
 from app.config import Settings
 from app.metrics import RULES
 from app.models import Patient
-from app.repositories import base, flags
+from app.repositories import flags
 from app.repositories.scope import Scope
 from app.schemas.status import FLAG_NAMES
 from app.services import clinical_inputs
@@ -24,31 +24,28 @@ from app.services.outbox import Outbox
 
 # No patient resumed: each one's flags evaluated from all its records.
 FROM_SCRATCH: Mapping[uuid.UUID, datetime | None] = MappingProxyType({})
-# No patient loaded by the caller: each one read.
-NONE_LOADED: Mapping[uuid.UUID, Patient] = MappingProxyType({})
 
 
 async def store(
     session: AsyncSession,
     scope: Scope,
-    patient_id: uuid.UUID,
+    patient: Patient,
     as_of: date,
     settings: Settings,
     outbox: Outbox,
 ) -> None:
     """Store one patient's flags as of a date (`store_many` of one)."""
-    await store_many(session, scope, [patient_id], as_of, settings, outbox)
+    await store_many(session, scope, [patient], as_of, settings, outbox)
 
 
 async def store_many(
     session: AsyncSession,
     scope: Scope,
-    patient_ids: Sequence[uuid.UUID],
+    patients: Sequence[Patient],
     as_of: date,
     settings: Settings,
     outbox: Outbox,
     moved_from: Mapping[uuid.UUID, datetime | None] = FROM_SCRATCH,
-    locked: Mapping[uuid.UUID, Patient] = NONE_LOADED,
 ) -> None:
     """Store the flags of these patients as of a date: their records read with one query per
     table, all their rows written by one upsert that answers the statuses it replaced; events
@@ -61,9 +58,9 @@ async def store_many(
     remission re-evaluated, resumed from that date (`rules.resumed_changes`), reading only
     the records a sweep from there reads. Any other patient is evaluated from all its records.
 
-    `locked`: patients as the caller loaded them when it locked them (under the same scope):
-    not read again."""
-    found = await _patients(session, scope, patient_ids, locked)
+    `patients`: as the caller loaded them when it locked them (under `scope`): not read
+    again."""
+    found = sorted(patients, key=lambda p: p.id)
     if not found:
         return
     cuts = await _resumable(session, found, moved_from, as_of, settings.rules)
@@ -205,25 +202,6 @@ def _rows(
         }
         for name, status in evaluation.statuses.items()
     ]
-
-
-async def _patients(
-    session: AsyncSession,
-    scope: Scope,
-    patient_ids: Sequence[uuid.UUID],
-    locked: Mapping[uuid.UUID, Patient],
-) -> list[Patient]:
-    """The patients `scope` sees, in id order: those in `locked` as they are, the others read
-    (one found by id needs no query when the session holds it already and the scope is
-    unrestricted; a scoped read is a query)."""
-    found = [locked[i] for i in patient_ids if i in locked]
-    rest = [i for i in patient_ids if i not in locked]
-    if len(rest) == 1:
-        one = await base.get(session, scope, Patient, rest[0])
-        found += [] if one is None else [one]
-    elif rest:
-        found += await base.get_many(session, scope, Patient, rest)
-    return sorted(found, key=lambda p: p.id)
 
 
 def _effective_dates(

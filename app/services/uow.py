@@ -143,8 +143,7 @@ class UnitOfWork:
         # Patients whose records this unit of work wrote: their flags are stored at commit,
         # each from the earliest instant its changes can move them from (None: from scratch).
         self.changed_patients: dict[uuid.UUID, datetime | None] = {}
-        self.locked_patients: set[uuid.UUID] = set()
-        # The patients locked, as loaded under their locks: held here because
+        # The patients locked (their keys), as loaded under their locks: held here because
         # the session's identity map keeps rows only while something refers to them, and
         # the commit (flags, outbox) reads them again from there instead of the database.
         self._locked_rows: dict[uuid.UUID, Patient] = {}
@@ -293,26 +292,16 @@ class UnitOfWork:
         ids = sorted(changed)
         for patient_id in await self.lock_patients(ids):
             await self.lock_patient(patient_id)  # one entered in error, or NotFound
+        patients = [self._locked_rows[patient_id] for patient_id in ids]
         await stored_flags.store_many(
-            self.session,
-            self.scope,
-            ids,
-            as_of,
-            self.settings,
-            self.outbox,
-            changed,
-            self._locked_rows,
+            self.session, self.scope, patients, as_of, self.settings, self.outbox, changed
         )
 
     @contextlib.asynccontextmanager
     async def hypothetical(self) -> AsyncIterator[None]:
         """Writes made inside are seen by the reads inside, then undone (a savepoint rolled
         back, whatever happens): no row, version, event or stored flag survives it."""
-        outbox, changed, locked = (
-            self.outbox,
-            dict(self.changed_patients),
-            set(self.locked_patients),
-        )
+        outbox, changed = self.outbox, dict(self.changed_patients)
         locked_rows = dict(self._locked_rows)
         self.outbox = Outbox()  # the events of the writes inside are dropped with them
         savepoint = await self.session.begin_nested()
@@ -321,13 +310,12 @@ class UnitOfWork:
         finally:
             await savepoint.rollback()
             self.outbox, self.changed_patients = outbox, changed
-            self.locked_patients = locked  # a savepoint's row locks go with it
-            self._locked_rows = locked_rows
+            self._locked_rows = locked_rows  # a savepoint's row locks go with it
 
     async def lock_patient(self, patient_id: uuid.UUID) -> None:
         """One writer per patient at a time (until commit), so the flags stored at commit see
         every record, and a change is merged into, and If-Match judged on, the latest state."""
-        if patient_id not in self.locked_patients:
+        if patient_id not in self._locked_rows:
             await self.locked_patient(patient_id)
 
     async def locked_patient(self, patient_id: uuid.UUID) -> Patient:
@@ -340,20 +328,17 @@ class UnitOfWork:
             if found is None:
                 raise NotFound("no patient with this id")
             self._locked_rows[patient_id] = found
-            self.locked_patients.add(patient_id)
         return found
 
     async def lock_patients(self, patient_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """lock_patient for many at once (one statement, id order); the ids not found."""
-        wanted = set(patient_ids) - self.locked_patients
+        wanted = set(patient_ids) - self._locked_rows.keys()
         if wanted:
             locked = await patients.lock_many(
                 self.session, self.scope, wanted, wait_ms=self._left_ms()
             )
-            for found in locked:
-                self._locked_rows[found.id] = found
-                self.locked_patients.add(found.id)
-        return wanted - self.locked_patients
+            self._locked_rows.update((found.id, found) for found in locked)
+        return wanted - self._locked_rows.keys()
 
     async def record_failure(self, status: int, *, error: BaseException) -> None:
         """After a failed block: the refused or failed request is audited all the same, in a

@@ -52,9 +52,9 @@ async def test_every_type_imports_and_bad_lines_are_errors_of_their_own(
     stored: Counter[uuid.UUID] = Counter()
     real_store = stored_flags.store_many
 
-    async def counted(session: Any, scope: Any, patient_ids: list[uuid.UUID], *args: Any) -> Any:
-        stored.update(patient_ids)
-        return await real_store(session, scope, patient_ids, *args)
+    async def counted(session: Any, scope: Any, patients: list[Any], *args: Any) -> Any:
+        stored.update(p.id for p in patients)
+        return await real_store(session, scope, patients, *args)
 
     monkeypatch.setattr(stored_flags, "store_many", counted)
     mrn = unique_mrn()
@@ -138,12 +138,10 @@ async def test_a_batch_whose_commit_fails_stores_nothing_and_answers_503_for_eac
     async with client_with(small_batches, token(small_batches.state.settings)) as client:
         doomed, fine = await f.patient(client), await f.patient(client)
 
-        async def failing(
-            session: Any, scope: Any, patient_ids: list[uuid.UUID], *args: Any
-        ) -> Any:
-            if uuid.UUID(doomed["id"]) in patient_ids:
+        async def failing(session: Any, scope: Any, patients: list[Any], *args: Any) -> Any:
+            if uuid.UUID(doomed["id"]) in {p.id for p in patients}:
                 raise OperationalError("COMMIT", {}, Exception("connection lost"))
-            return await real_store(session, scope, patient_ids, *args)
+            return await real_store(session, scope, patients, *args)
 
         monkeypatch.setattr(stored_flags, "store_many", failing)
         lines = [lab(fine["mrn"]), lab(doomed["mrn"]), lab(fine["mrn"]), lab(fine["mrn"])]
