@@ -6,12 +6,12 @@ import logging
 import re
 import time
 import traceback
-import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uuid_utils import uuid4  # a C implementation: a fifteenth of the stdlib's cost
 
 from app.api.problems import problem
 from app.metrics import LATENCY, REQUESTS
@@ -87,7 +87,7 @@ def _request_id(scope: Scope) -> str:
             candidate = value.decode("latin-1")
             if _REQUEST_ID.match(candidate):
                 return str(candidate)
-    return uuid.uuid4().hex
+    return uuid4().hex
 
 
 def _observe(scope: Scope, status: int, seconds: float, request_id: str) -> None:
