@@ -3,14 +3,16 @@
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import Scope
 
 from app.api.middleware import client_ip
@@ -110,13 +112,19 @@ async def _audit_refusal(request: Request, who: Principal, refusal: HTTPExceptio
 
 def _unit_of_work(
     *scopes: str, write: bool, idempotent: bool = True, replica: bool = False
-) -> Callable[..., AsyncIterator[UnitOfWork]]:
+) -> Callable[..., Awaitable[UnitOfWork]]:
     """The request's unit of work, committed before the response is sent; a request that
     fails is rolled back and audited with the status it is answered with. `idempotent`: a
     writer claims the request's Idempotency-Key. `replica`: a read the read replica may
-    serve (TR_DATABASE_READ_URL), honouring the X-Consistency-Token sent back."""
+    serve (TR_DATABASE_READ_URL), honouring the X-Consistency-Token sent back.
 
-    async def open_uow(request: Request, credentials: Credentials) -> AsyncIterator[UnitOfWork]:
+    A plain dependency that opens it, not a generator dependency: its route (a
+    UnitOfWorkRoute) ends it around the endpoint. FastAPI's machinery for a generator
+    dependency (cancel scopes, a shielded exit, an exit stack) cost about a tenth of a
+    patient read's CPU."""
+
+    @contextlib.asynccontextmanager
+    async def run(request: Request, credentials: Credentials) -> AsyncIterator[UnitOfWork]:
         who = await authorized(request, credentials, scopes)
         state = request.app.state
         uow = UnitOfWork(
@@ -142,7 +150,52 @@ def _unit_of_work(
             await uow.record_failure(_status_of(exc), error=exc)
             raise
 
+    async def open_uow(request: Request, credentials: Credentials) -> UnitOfWork:
+        state = request.scope["state"]
+        if not isinstance(request.scope.get("route"), UnitOfWorkRoute) or _OPENED in state:
+            raise RuntimeError("a unit of work is opened once, by a UnitOfWorkRoute's request")
+        opened = run(request, credentials)
+        uow = await opened.__aenter__()
+        state[_OPENED] = opened
+        return uow
+
     return open_uow
+
+
+_OPENED = "tr_unit_of_work"
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose request's unit of work (opened by one of the dependencies below) is
+    ended around the endpoint: committed once the answer is built and before it is sent
+    (a failed commit is the answer), or, when the endpoint or a dependency raised, rolled
+    back and audited with that error, which then goes on to the error handlers. Its end is
+    not shielded from cancellation, as FastAPI shields a generator dependency's: nothing
+    cancels a request's task but a server stopped past its grace period, and a cancelled
+    unit of work is rolled back, its request unanswered."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except BaseException as exc:
+                opened = request.scope["state"].pop(_OPENED, None)
+                if opened is not None:  # it re-raises the error, or raises what ending failed
+                    await opened.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
+            opened = request.scope["state"].pop(_OPENED, None)
+            if opened is not None:
+                await opened.__aexit__(None, None, None)
+            return response
+
+        return handle
+
+
+def api_router(**options: Any) -> APIRouter:
+    """An APIRouter whose routes end their units of work (UnitOfWorkRoute)."""
+    return APIRouter(route_class=UnitOfWorkRoute, **options)
 
 
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
@@ -213,38 +266,30 @@ async def _claim_idempotency_key(request: Request, uow: UnitOfWork) -> None:
         uow.replay = await idempotency.claim(uow, key=key, request_hash=digest)
 
 
-# One transaction per request, committed before the response is sent (scope="function").
+# One transaction per request, committed before the response is sent (UnitOfWorkRoute).
 ReadUoW = Annotated[
     UnitOfWork,
-    Depends(_unit_of_work("records:read", write=False, replica=True), scope="function"),
+    Depends(_unit_of_work("records:read", write=False, replica=True)),
 ]
-WriteUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("records:write", write=True), scope="function")
-]
+WriteUoW = Annotated[UnitOfWork, Depends(_unit_of_work("records:write", write=True))]
 # A bulk export's status and files: read on the primary, where its worker writes them (a
 # FHIR client polling the kick-off's Content-Location sends no X-Consistency-Token).
-JobReadUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("records:read", write=False), scope="function")
-]
+JobReadUoW = Annotated[UnitOfWork, Depends(_unit_of_work("records:read", write=False))]
 # A FHIR $export kick-off: a reader, whose request stores its job.
-ExportUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("records:read", write=True), scope="function")
-]
+ExportUoW = Annotated[UnitOfWork, Depends(_unit_of_work("records:read", write=True))]
 LabWriteUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True), scope="function")
+    UnitOfWork, Depends(_unit_of_work("records:write", "labs:write", write=True))
 ]
 # A what-if: a reader whose hypothetical records are written inside a savepoint and rolled
 # back (so on SQLite it needs the write turn); it stores nothing, so it claims no key.
 WhatIfUoW = Annotated[
     UnitOfWork,
-    Depends(_unit_of_work("records:read", write=True, idempotent=False), scope="function"),
+    Depends(_unit_of_work("records:read", write=True, idempotent=False)),
 ]
-AuditUoW = Annotated[
-    UnitOfWork, Depends(_unit_of_work("audit:read", write=False), scope="function")
-]
+AuditUoW = Annotated[UnitOfWork, Depends(_unit_of_work("audit:read", write=False))]
 # Subscriptions (webhooks) are the admin's: reads and writes alike need that scope.
-AdminReadUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=False), scope="function")]
-AdminUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=True), scope="function")]
+AdminReadUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=False))]
+AdminUoW = Annotated[UnitOfWork, Depends(_unit_of_work("admin", write=True))]
 AnyCaller = Annotated[
     Principal,
     Depends(require("records:read", "records:write", "labs:write", "audit:read")),

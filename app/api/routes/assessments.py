@@ -1,16 +1,14 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-
-from app.api.deps import Idempotent, WriteUoW
+from app.api.deps import Idempotent, WriteUoW, api_router
 from app.api.responses import answer_model, created, errors, replayable
 from app.api.routes.records import add_record_routes
 from app.schemas.assessment import AssessmentCreate, AssessmentUpdate
 from app.services import assessments
 from app.services.resources import ASSESSMENT
 
-router = APIRouter(prefix="/v1", tags=["assessments"])
+router = api_router(prefix="/v1", tags=["assessments"])
 
 
 @router.post(

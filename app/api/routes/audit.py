@@ -1,15 +1,15 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from app.api.deps import AuditUoW, CursorPage
+from app.api.deps import AuditUoW, CursorPage, api_router
 from app.api.responses import errors, page
 from app.schemas.audit import AuditEventRead
 from app.schemas.common import Page, QueryText, QueryTimestamp
 from app.services import audit
 
-router = APIRouter(prefix="/v1", tags=["audit"])
+router = api_router(prefix="/v1", tags=["audit"])
 
 
 @router.get(

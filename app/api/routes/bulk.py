@@ -6,13 +6,13 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from app.api import import_lines
-from app.api.deps import consistency_token, origin_of, require
+from app.api.deps import api_router, consistency_token, origin_of, require
 from app.api.problems import domain_problem
 from app.api.responses import errors
 from app.config import Settings
@@ -22,7 +22,7 @@ from app.security import Principal
 from app.services import bulk_export, bulk_import
 from app.services.bulk_import import ImportLine, Outcome
 
-router = APIRouter(prefix="/v1", tags=["bulk"])
+router = api_router(prefix="/v1", tags=["bulk"])
 NDJSON = "application/x-ndjson"
 TYPES = ", ".join(kind.name for kind in bulk_export.EXPORTED)
 Importer = Annotated[Principal, Depends(require("records:write", "labs:write"))]

@@ -1,11 +1,9 @@
-from fastapi import APIRouter
-
 from app import catalog
-from app.api.deps import AnyCaller
+from app.api.deps import AnyCaller, api_router
 from app.api.responses import errors
 from app.schemas.catalog import DrugRead, LabTestRead
 
-router = APIRouter(prefix="/v1/catalog", tags=["catalogue"])
+router = api_router(prefix="/v1/catalog", tags=["catalogue"])
 _NO_422 = {k: v for k, v in errors().items() if k != 422}
 
 

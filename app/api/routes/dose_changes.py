@@ -1,9 +1,7 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-
-from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW, api_router
 from app.api.responses import answer_model, created, errors, listed, replayable
 from app.api.routes.records import add_record_routes
 from app.schemas.common import Page
@@ -11,7 +9,7 @@ from app.schemas.dose_change import DoseChangeCreate, DoseChangeRead
 from app.services import dose_changes
 from app.services.resources import DOSE_CHANGE
 
-router = APIRouter(prefix="/v1", tags=["dose changes"])
+router = api_router(prefix="/v1", tags=["dose changes"])
 
 
 @router.post(

@@ -5,11 +5,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from app import __version__
-from app.api.deps import ReadUoW
+from app.api.deps import ReadUoW, api_router
 from app.api.routes.fhir_outcomes import FhirResponse, outcomes, resource_answer
 from app.fhir.bundles import etag
 from app.fhir.capability import INTEROP_RESOURCES, ServerSupport, capability_statement
@@ -19,8 +19,8 @@ from app.schemas.common import Problem
 from app.security import SMART_ALIASES
 from app.services import fhir_everything, fhir_reads, fhir_search
 
-router = APIRouter(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
-well_known = APIRouter(tags=["FHIR R4"])
+router = api_router(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
+well_known = api_router(tags=["FHIR R4"])
 READABLE = ("Patient", "MedicationRequest", "MedicationAdministration", "Observation")
 COMPUTED = ("Flag", "DetectedIssue")  # the flags and their evidence: no versions
 SEARCHABLE = ("Patient", "Observation", "MedicationRequest", "MedicationAdministration", "Flag")

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from app.api.deps import ExportUoW, JobReadUoW, require
+from app.api.deps import ExportUoW, JobReadUoW, api_router, require
 from app.api.responses import errors
 from app.errors import DomainError
 from app.fhir.bulk import NDJSON, ExportFile, export_manifest, parse_export_request
@@ -19,7 +19,7 @@ from app.security import Principal
 from app.services import fhir_export
 from app.services.uow import UnitOfWork
 
-router = APIRouter(prefix="/fhir", tags=["fhir bulk data"])
+router = api_router(prefix="/fhir", tags=["fhir bulk data"])
 FHIR_JSON = "application/fhir+json"
 Reader = Annotated[Principal, Depends(require("records:read"))]
 JobId = Annotated[uuid.UUID, Path(description="the export job, from Content-Location")]

@@ -5,9 +5,9 @@ unit of work, audit, Idempotency-Key and least exposure as /v1."""
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
-from app.api.deps import Idempotent, LabWriteUoW, WriteUoW
+from app.api.deps import Idempotent, LabWriteUoW, WriteUoW, api_router
 from app.api.responses import may_read
 from app.api.routes.fhir import resource_response, server_url
 from app.api.routes.fhir_outcomes import (
@@ -21,7 +21,7 @@ from app.fhir.errors import InvalidRequest
 from app.services import fhir_writes, idempotency
 from app.services.uow import StoredAnswer, UnitOfWork
 
-router = APIRouter(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
+router = api_router(prefix="/fhir", tags=["FHIR R4"], default_response_class=FhirResponse)
 JSON_TYPES = ("application/fhir+json", "application/json")
 BODY = {
     "requestBody": {

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.exceptions import HTTPException
 
-from app.api.deps import LabWriteUoW
+from app.api.deps import LabWriteUoW, api_router
 from app.api.responses import errors
 from app.services import hl7v2
 
-router = APIRouter(tags=["hl7v2"])
+router = api_router(tags=["hl7v2"])
 
 ER7 = "x-application/hl7-v2+er7"
 # The HL7 over HTTP media type, its spelling without `x-`, and plain text for hand tests.

@@ -1,16 +1,14 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-
-from app.api.deps import Idempotent, WriteUoW
+from app.api.deps import Idempotent, WriteUoW, api_router
 from app.api.responses import answer_model, created, errors, replayable, resent
 from app.api.routes.records import add_record_routes
 from app.schemas.infusion import InfusionCreate, InfusionUpdate
 from app.services import infusions
 from app.services.resources import INFUSION
 
-router = APIRouter(prefix="/v1", tags=["infusions"])
+router = api_router(prefix="/v1", tags=["infusions"])
 
 
 @router.post(

@@ -1,9 +1,9 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW
+from app.api.deps import Idempotent, LabWriteUoW, Paging, ReadUoW, api_router
 from app.api.responses import answer_model, created, errors, listed, replayable, resent
 from app.api.routes.records import add_record_routes
 from app.schemas.common import Page, QueryText, QueryTimestamp
@@ -11,7 +11,7 @@ from app.schemas.lab_result import LabResultCreate, LabResultRead
 from app.services import lab_results
 from app.services.resources import LAB_RESULT
 
-router = APIRouter(prefix="/v1", tags=["lab results"])
+router = api_router(prefix="/v1", tags=["lab results"])
 
 
 @router.post(

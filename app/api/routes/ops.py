@@ -2,15 +2,16 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.api.deps import api_router
 from app.metrics import render
 from app.services import health
 
 # Public on purpose (probes and scrapers carry no token): declared as such in the document.
-router = APIRouter(tags=["operations"])
+router = api_router(tags=["operations"])
 PUBLIC: dict[str, Any] = {"security": []}
 
 

@@ -1,8 +1,8 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW
+from app.api.deps import Idempotent, Paging, ReadUoW, WriteUoW, api_router
 from app.api.responses import answer_model, created, errors, listed, replayable
 from app.api.routes.records import add_record_routes
 from app.errors import Unprocessable
@@ -12,7 +12,7 @@ from app.schemas.status import FlagName, FlagStatus
 from app.services import patients
 from app.services.resources import PATIENT
 
-router = APIRouter(prefix="/v1", tags=["patients"])
+router = api_router(prefix="/v1", tags=["patients"])
 
 
 def cohort(flag: str | None, flag_status: str | None) -> tuple[str, str] | None:

@@ -1,16 +1,14 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-
-from app.api.deps import Idempotent, WriteUoW
+from app.api.deps import Idempotent, WriteUoW, api_router
 from app.api.responses import answer_model, created, errors, replayable
 from app.api.routes.records import add_record_routes
 from app.schemas.regimen import RegimenCreate, RegimenUpdate
 from app.services import regimens
 from app.services.resources import REGIMEN
 
-router = APIRouter(prefix="/v1", tags=["regimens"])
+router = api_router(prefix="/v1", tags=["regimens"])
 
 
 @router.post(

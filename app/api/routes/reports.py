@@ -4,17 +4,17 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app import charts, rules
-from app.api.deps import ReadUoW
+from app.api.deps import ReadUoW, api_router
 from app.api.responses import errors, json_response
 from app.rules.case_series import CaseSeries
 from app.schemas.common import ClinicalDate
 from app.schemas.report import CASE_SERIES_EXAMPLE, CSV_COLUMNS, CaseSeriesRead
 from app.services import case_series
 
-router = APIRouter(prefix="/v1", tags=["reports"])
+router = api_router(prefix="/v1", tags=["reports"])
 Drug = Annotated[str, Query(min_length=1, max_length=64, description="a catalogue drug code")]
 AsOf = Annotated[
     ClinicalDate | None,

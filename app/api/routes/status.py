@@ -1,16 +1,16 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from app.api.deps import ReadUoW
+from app.api.deps import ReadUoW, api_router
 from app.api.responses import errors
 from app.rules import PatientStatus
 from app.schemas.common import ClinicalDate
 from app.schemas.status import FlagChangeRead, StatusHistoryRead, StatusRead
 from app.services import status
 
-router = APIRouter(prefix="/v1", tags=["status"])
+router = api_router(prefix="/v1", tags=["status"])
 AsOf = Annotated[
     ClinicalDate | None,
     Query(description="evaluate as of this date (default: today in the clinical time zone)"),

@@ -3,9 +3,9 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from app.api.deps import AdminReadUoW, AdminUoW, CursorPage, Idempotent, IfMatch
+from app.api.deps import AdminReadUoW, AdminUoW, CursorPage, Idempotent, IfMatch, api_router
 from app.api.responses import errors, json_response, page, replayable, single
 from app.schemas.common import Page
 from app.schemas.subscription import (
@@ -21,7 +21,7 @@ from app.services.deliveries import DeliveryView
 from app.services.subscriptions import Shown
 from app.services.uow import StoredAnswer
 
-router = APIRouter(prefix="/v1", tags=["subscriptions"])
+router = api_router(prefix="/v1", tags=["subscriptions"])
 ONE = "/subscriptions/{subscription_id}"
 
 

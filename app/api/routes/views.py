@@ -3,9 +3,9 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from app.api.deps import CursorPage, ReadUoW, WhatIfUoW
+from app.api.deps import CursorPage, ReadUoW, WhatIfUoW, api_router
 from app.api.responses import errors, json_response
 from app.errors import Unprocessable
 from app.schemas.common import ClinicalDate
@@ -14,7 +14,7 @@ from app.schemas.timeline import TimelinePage
 from app.schemas.what_if import WhatIfRequest
 from app.services import chart, timeline, what_if
 
-router = APIRouter(prefix="/v1", tags=["views"])
+router = api_router(prefix="/v1", tags=["views"])
 From = Annotated[
     ClinicalDate | None, Query(alias="from", description="first day shown (inclusive)")
 ]
