@@ -143,8 +143,8 @@ INTEROP_RESOURCES = (
 
 
 def interop_support(*, tenancy: bool, smart: bool) -> ServerSupport:
-    """Everything interop.md asks for (group export only under tenancy). Once all of it is
-    wired, the metadata route passes this; until then, the subset that is."""
+    """Everything interop.md asks for (group export only under tenancy): what the metadata
+    route states, less any operation no route of the app serves."""
     group = (ResourceSupport("Group", operations=(GROUP_EXPORT,)),) if tenancy else ()
     return ServerSupport(
         resources=(*INTEROP_RESOURCES, *group),

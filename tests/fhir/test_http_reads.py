@@ -164,3 +164,18 @@ async def test_a_patient_entered_in_error_is_gone(client: httpx.AsyncClient) -> 
         gone = await fhir_get(client, path, status=410)
         assert gone["issue"][0]["code"] == "deleted"
     assert await all_pages(client, f"/fhir/Patient?_id={pid}") == []
+
+
+async def test_the_served_statement_names_the_bulk_exports_it_serves(
+    anon: httpx.AsyncClient,
+) -> None:
+    statement = (await anon.get("/fhir/metadata")).json()
+    assert_valid(statement)
+    rest = statement["rest"][0]
+    assert statement["instantiates"] == [
+        "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
+    ]
+    assert [o["name"] for o in rest["operation"]] == ["export"]
+    patient = next(r for r in rest["resource"] if r["type"] == "Patient")
+    assert [o["name"] for o in patient["operation"]] == ["everything", "export"]
+    assert "Group" not in {r["type"] for r in rest["resource"]}  # tenancy off: no groups

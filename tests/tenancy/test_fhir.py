@@ -47,3 +47,10 @@ async def test_another_organizations_patient_is_not_found(callers: Callers) -> N
     assert made["entry"][0]["resource"]["subject"] == {"reference": f"Patient/{pid}"}
     labs = (await callers.a.get(f"/v1/patients/{pid}/lab-results")).json()["items"]
     assert len(labs) == 1
+
+
+async def test_the_statement_names_the_group_export(callers: Callers) -> None:
+    statement = (await callers.a.get("/fhir/metadata")).json()
+    assert_valid(statement)
+    group = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Group")
+    assert [o["name"] for o in group["operation"]] == ["export"]

@@ -7,12 +7,18 @@ from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 
 from app import __version__
 from app.api.deps import ReadUoW, api_router
 from app.api.routes.fhir_outcomes import FhirResponse, outcomes, resource_answer
 from app.fhir.bundles import etag
-from app.fhir.capability import INTEROP_RESOURCES, ServerSupport, capability_statement
+from app.fhir.capability import (
+    INTEROP_RESOURCES,
+    ServerSupport,
+    capability_statement,
+    interop_support,
+)
 from app.fhir.datatypes import Resource
 from app.fhir.search import check_format, prefer_handling
 from app.schemas.common import Problem
@@ -60,23 +66,30 @@ async def metadata(request: Request) -> Any:
 
 
 def served_support(request: Request) -> ServerSupport:
-    """What interop.md lists, less the operations no route of this app serves ($export,
-    until its router is included): the statement lists exactly what is implemented."""
-    paths = {getattr(route, "path", "") for route in request.app.routes}
+    """What interop.md lists (`interop_support`), less any operation no route of this app
+    serves: the statement lists exactly what is implemented. The paths are the route
+    contexts': `app.routes` lists each included router as one entry, without a path."""
+    paths = {context.path for context in iter_route_contexts(request.app.routes)}
 
     def served(operation: tuple[str, str], resource_type: str | None) -> bool:
         if operation[0] != "export":
             return True
+        if resource_type is None:
+            return "/fhir/$export" in paths
         return any(
-            p.startswith(f"/fhir/{resource_type or ''}") and p.endswith("$export") for p in paths
+            p.startswith(f"/fhir/{resource_type}/") and p.endswith("/$export") for p in paths
         )
 
+    settings = request.app.state.settings
+    support = interop_support(
+        tenancy=settings.tenancy, smart=settings.smart_token_endpoint is not None
+    )
     resources = tuple(
         replace(r, operations=tuple(o for o in r.operations if served(o, r.type)))
-        for r in INTEROP_RESOURCES
+        for r in support.resources
     )
-    smart = request.app.state.settings.smart_token_endpoint is not None
-    return ServerSupport(resources=resources, system_interactions=("transaction",), smart=smart)
+    system = tuple(o for o in support.system_operations if served(o, None))
+    return replace(support, resources=resources, system_operations=system)
 
 
 @well_known.get(
