@@ -13,7 +13,7 @@ is not found by the same statement, in the same way, as a patient that does not 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, false, or_
 
 from app.models import Patient
 
@@ -48,13 +48,22 @@ class Scope:
         codes = sorted(self.organizations)  # a stable statement for the statement cache
         organization = getattr(model, "organization", None)
         if organization is not None:
-            return (organization.in_(codes),)
+            return (_one_of(organization, codes),)
         patient_id = getattr(model, "patient_id", None)
         if patient_id is None:
             raise TypeError(f"{model.__name__} is not patient-scoped")
         # Correlated: this row's patient, looked up by its primary key.
-        mine = exists().where(Patient.id == patient_id, Patient.organization.in_(codes))
+        mine = exists().where(Patient.id == patient_id, _one_of(Patient.organization, codes))
         return (mine,)
+
+
+def _one_of(column: Any, codes: list[str]) -> ColumnElement[bool]:
+    """`column IN codes`, as `column = :code OR ...`: parameters bound once with the
+    statement, not an IN list rendered anew at each execution, so that a scoped caller's
+    hot reads run on the driver too (driver.py)."""
+    if not codes:
+        return false()
+    return or_(*(column == code for code in codes))
 
 
 def _check_scoped(model: Any) -> None:
