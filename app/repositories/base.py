@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import InvalidCursor
 from app.models.base import Base, Record
+from app.repositories import driver
 from app.repositories.scope import Scope
 
 M = TypeVar("M", bound=Record)
@@ -38,8 +39,9 @@ async def read(
 ) -> Row[Any] | None:
     """`get` for a read: the record's columns as one row (Core: no ORM entity, no identity
     map, no unit of work to load it into), the same query and the same 404 otherwise."""
-    found = await connection.execute(_by_id(model, scope, False), {"record_id": record_id})
-    row: Row[Any] | None = found.first()
+    row: Row[Any] | None = await driver.first(
+        connection, _by_id(model, scope, False), {"record_id": record_id}
+    )
     return row
 
 

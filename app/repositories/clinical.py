@@ -14,6 +14,7 @@ from sqlalchemy.types import NullType
 
 from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
+from app.repositories import driver
 from app.repositories.base import of_patients, patient_values
 from app.repositories.scope import Scope
 
@@ -119,8 +120,8 @@ async def _rows(
     """Run `statement(scope, many, *shape)` for the patient(s), with `values` bound."""
     many, ids = patient_values([patient_ids] if isinstance(patient_ids, uuid.UUID) else patient_ids)
     stmt = statement(scope, many, *shape)
-    # Core execution: these are plain rows, no ORM entities.
-    rows: Sequence[Row[Any]] = (await connection.execute(stmt, {**values, **ids})).all()
+    # Core execution: these are plain rows, no ORM entities (a reader's: on the driver).
+    rows: Sequence[Row[Any]] = await driver.rows(connection, stmt, {**values, **ids})
     return rows
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models import Patient, PatientFlag, StatusDocument
+from app.repositories import driver
 from app.repositories.scope import Scope
 
 
@@ -45,7 +46,7 @@ async def patient_and_kept(
     Read before the records, so a document evaluated from them is kept under a generation
     no later than theirs (a write that commits meanwhile makes a newer one)."""
     params = {"record_id": patient_id, "as_of": as_of, "digest": digest}
-    row: Row[Any] | None = (await connection.execute(_patient_and_kept(scope), params)).first()
+    row: Row[Any] | None = await driver.first(connection, _patient_and_kept(scope), params)
     return row
 
 
