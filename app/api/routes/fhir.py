@@ -69,7 +69,7 @@ def served_support(request: Request) -> ServerSupport:
     """What interop.md lists (`interop_support`), less any operation no route of this app
     serves: the statement lists exactly what is implemented. The paths are the route
     contexts': `app.routes` lists each included router as one entry, without a path."""
-    paths = {context.path for context in iter_route_contexts(request.app.routes)}
+    paths = {context.path or "" for context in iter_route_contexts(request.app.routes)}
 
     def served(operation: tuple[str, str], resource_type: str | None) -> bool:
         if operation[0] != "export":
