@@ -287,8 +287,10 @@ class Database:
         engine = create_engine(settings)
         replica = None
         if settings.database_read_url and not settings.is_sqlite:
+            # Only pure readers use it: autocommit, as `reads` (no BEGIN and COMMIT round
+            # trips; their hot statements on the driver, repositories/driver.py).
             reader = create_engine(settings, to_async_url(settings.database_read_url))
-            replica = Replica(reader)
+            replica = Replica(autocommit(reader))
         return cls(engine, create_sessionmaker(engine), WriteTurn(settings.is_sqlite), replica)
 
     async def dispose(self) -> None:

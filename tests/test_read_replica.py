@@ -28,9 +28,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import text
 
 from app.cli_migrate import upgrade
 from app.config import Settings
+from app.db import Database
 from app.main import WeakConfiguration, create_app, refuse_weak
 from app.services import fhir_export
 from tests.support.clients import SECRET, client_with, token
@@ -207,6 +209,23 @@ async def test_exports_read_the_replica_only_where_it_has_replayed(
         await replica.execute("SELECT pg_wal_replay_resume()")
         await replica.close()
         await app.state.database.dispose()
+
+
+async def test_the_replicas_readers_run_in_autocommit(cluster: tuple[str, str]) -> None:
+    """As the primary's pure readers: no BEGIN and COMMIT round trips, hot reads on the
+    driver (repositories/driver.py)."""
+    primary_url, replica_url = cluster
+    settings = Settings(database_url=primary_url, database_read_url=replica_url, jwt_secret=SECRET)
+    database = Database.open(settings)
+    try:
+        assert database.replica is not None
+        async with database.replica.engine.connect() as connection:
+            assert connection.sync_connection is not None
+            options = connection.sync_connection.get_execution_options()
+            assert await connection.scalar(text("SELECT pg_is_in_recovery()")) is True
+    finally:
+        await database.dispose()
+    assert options["isolation_level"] == "AUTOCOMMIT"
 
 
 def test_sqlite_refuses_a_read_url() -> None:
