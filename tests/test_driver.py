@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import Executable, bindparam, select
+from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -172,3 +172,23 @@ async def test_a_failure_on_the_driver_is_sqlalchemys_error(
             await driver.first(connection, by_id, params)
     assert failed.value.connection_invalidated
     assert is_transient(failed.value)  # answered 503 with Retry-After, as through SQLAlchemy
+
+
+async def test_a_statement_timeout_on_the_driver_is_a_transient_error_at_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executed = _through_sqlalchemy(monkeypatch)
+    slow = select(func.pg_sleep(5).label("slept"))
+    async with database.reads.connect() as connection:
+        await connection.exec_driver_sql("SET statement_timeout = 50")
+        with pytest.raises(DBAPIError) as failed:
+            await driver.rows(connection, slow, {})
+        assert executed == []  # cancelled once, not run again through SQLAlchemy
+        assert (
+            await driver.first(
+                connection, _by_id(Patient, EVERYONE, False), {"record_id": uuid.uuid4()}
+            )
+            is None
+        )
+    assert is_transient(failed.value)  # a 503 with Retry-After, as through SQLAlchemy
+    assert not failed.value.connection_invalidated

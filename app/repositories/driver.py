@@ -3,10 +3,10 @@ asyncpg connection underneath (architecture.md, "Hot paths").
 
 SQLAlchemy's execution of one statement (the greenlet hand-off, the execution context, the
 cursor and result objects) costs about 150 µs of CPU; asyncpg's own, about 50 µs (a primary
-key read, 2,000 in a row). A patient read is two statements. The statement stays the
-repository's: SQLAlchemy compiles it once for the connection's dialect (its SQL and the
-order of its parameters), and its types' own bind and result processors convert the values,
-so a row is what `connection.execute` gives, field by field.
+key read, 2,000 in a row); a patient read sends two (its row and its audit row). The
+statement stays the repository's: SQLAlchemy compiles it once for the connection's dialect
+(its SQL and the order of its parameters), and its types' own bind and result processors
+convert the values, so a row is what `connection.execute` gives, field by field.
 
 Only where that holds exactly; everywhere else SQLAlchemy executes the statement as before:
 - a PostgreSQL connection in autocommit (a pure reader's: no transaction the driver could
@@ -16,7 +16,9 @@ Only where that holds exactly; everywhere else SQLAlchemy executes the statement
   fields;
 - no listener watching SQLAlchemy's statements (the tests that count round trips).
 A failure on the driver makes SQLAlchemy execute the statement again, to fail as it would
-have: its exception, the connection invalidated if it is gone.
+have: its exception, the connection invalidated if it is gone. But a statement cancelled by
+`statement_timeout` is not run a second time: it fails at once with SQLAlchemy's error
+(DBAPIError, its SQLSTATE 57014: a 503), its connection still good.
 """
 
 import keyword
@@ -26,8 +28,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from asyncpg.exceptions import QueryCanceledError
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Processor = Callable[[Any], Any]
@@ -60,6 +64,8 @@ async def rows(
         if compiled.results is None:
             compiled.results = await _result_processors(driver, compiled, connection.dialect)
         records = await driver.fetch(compiled.sql, *args)
+    except QueryCanceledError as error:  # statement_timeout: not twice (503 as through it)
+        raise DBAPIError(compiled.sql, None, error, hide_parameters=True) from error
     except Exception:
         return (await connection.execute(statement, params)).all()
     make, results = compiled.row._make, compiled.results  # type: ignore[attr-defined]
