@@ -116,6 +116,8 @@ async def test_a_readers_rows_are_sqlalchemys_field_by_field(
         since = {"since": datetime(2000, 1, 1, tzinfo=UTC), "before": datetime.now(UTC)}
         visits = clinical._assessments(EVERYONE, False, False, True, True)
         _same(*await _both(database, connection, visits, {"patient_id": pid, **since}, monkeypatch))
+        labs = clinical._lab_results(EVERYONE, False, ("crp", "esr"), ("anti_dsdna",), True, True)
+        _same(*await _both(database, connection, labs, {"patient_id": pid, **since}, monkeypatch))
         infusions = clinical._infusions(EVERYONE, False, False)
         _same(*await _both(database, connection, infusions, {"patient_id": pid}, monkeypatch))
         # Two columns named alike: SQLAlchemy's labels (id, id_1) name the fields.

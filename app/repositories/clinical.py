@@ -16,7 +16,7 @@ from app.models import Assessment, DoseChange, Infusion, LabResult, Regimen
 from app.models.base import IdText
 from app.repositories import driver
 from app.repositories.base import of_patients, patient_values
-from app.repositories.scope import Scope
+from app.repositories.scope import Scope, one_of
 
 
 def _text(column: Any) -> Any:
@@ -199,10 +199,10 @@ def _lab_results(
     since: bool,
     before: bool,
 ) -> Select[Any]:
-    wanted: ColumnElement[bool] = LabResult.test.in_(tests)
+    wanted: ColumnElement[bool] = one_of(LabResult.test, tests)
     if recent_tests and since:
         recent = and_(
-            LabResult.test.in_(recent_tests), LabResult.collected_at >= bindparam("since")
+            one_of(LabResult.test, recent_tests), LabResult.collected_at >= bindparam("since")
         )
         wanted = or_(wanted, recent) if tests else recent
     where = [wanted, LabResult.collected_at < bindparam("before")] if before else [wanted]

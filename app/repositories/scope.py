@@ -10,6 +10,7 @@ The filter is part of the one query that loads the rows: a patient of another or
 is not found by the same statement, in the same way, as a patient that does not exist.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,22 +49,23 @@ class Scope:
         codes = sorted(self.organizations)  # a stable statement for the statement cache
         organization = getattr(model, "organization", None)
         if organization is not None:
-            return (_one_of(organization, codes),)
+            return (one_of(organization, codes),)
         patient_id = getattr(model, "patient_id", None)
         if patient_id is None:
             raise TypeError(f"{model.__name__} is not patient-scoped")
         # Correlated: this row's patient, looked up by its primary key.
-        mine = exists().where(Patient.id == patient_id, _one_of(Patient.organization, codes))
+        mine = exists().where(Patient.id == patient_id, one_of(Patient.organization, codes))
         return (mine,)
 
 
-def _one_of(column: Any, codes: list[str]) -> ColumnElement[bool]:
-    """`column IN codes`, as `column = :code OR ...`: parameters bound once with the
-    statement, not an IN list rendered anew at each execution, so that a scoped caller's
-    hot reads run on the driver too (driver.py)."""
-    if not codes:
+def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`, for values that are constants of a statement built once, as
+    `column = :value OR ...`: parameters bound once with the statement, not an IN list
+    rendered anew at each execution, so that its hot reads run on the driver (driver.py).
+    No values: false."""
+    if not values:
         return false()
-    return or_(*(column == code for code in codes))
+    return or_(*(column == value for value in values))
 
 
 def _check_scoped(model: Any) -> None:
