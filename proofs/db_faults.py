@@ -61,7 +61,9 @@ def main() -> int:
     parser.add_argument("--db-timeout", type=float, default=2.0, help="TR_DB_TIMEOUT_SECONDS")
     parser.add_argument("--outage", type=float, default=6.0, help="seconds PostgreSQL is down")
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--max-requests", type=int, default=6000)
+    # Enough for the whole run: 503s come fast, and a budget spent before PostgreSQL is back
+    # leaves no request to show the recovery.
+    parser.add_argument("--max-requests", type=int, default=30000)
     parser.add_argument("--recovery-limit", type=float, default=30.0)
     parser.add_argument("--app", default="app.main:app", help="the ASGI app uvicorn serves")
     args = parser.parse_args()
@@ -125,7 +127,9 @@ def _run(args: argparse.Namespace, server: Server, bearer: str) -> int:
     recovered = (bad[-1].started + bad[-1].seconds - up) if bad else 0.0
     if not any(r.status == 503 for r in outage):
         violations.append("no 503 while PostgreSQL was down: the fault was not exercised")
-    if not after or after[-1].status not in (200, 201) or recovered > args.recovery_limit:
+    if not after:
+        violations.append("no request after PostgreSQL was back: raise --max-requests")
+    elif after[-1].status not in (200, 201) or recovered > args.recovery_limit:
         violations.append(f"did not recover within {args.recovery_limit} s")
     if httpx.get(f"{server.base}/readyz", timeout=10).status_code != 200:
         violations.append("/readyz is not 200 after the outage")
