@@ -39,11 +39,9 @@ Processor = Callable[[Any], Any]
 
 @dataclass(slots=True)
 class _Compiled:
-    sql: str
-    compiled: Any  # SQLCompiler: construct_params binds a call's values
+    compiled: Any  # SQLCompiler: its SQL, result columns, and construct_params for a call
     names: tuple[str, ...]  # the parameters, in $1, $2 ... order
     binds: tuple[Processor | None, ...]
-    types: tuple[Any, ...]  # the result columns' types
     row: type[tuple[Any, ...]]
     results: tuple[Processor | None, ...] | None = None  # from the first answer's column types
 
@@ -63,9 +61,9 @@ async def rows(
     try:
         if compiled.results is None:
             compiled.results = await _result_processors(driver, compiled, connection.dialect)
-        records = await driver.fetch(compiled.sql, *args)
+        records = await driver.fetch(compiled.compiled.string, *args)
     except QueryCanceledError as error:  # statement_timeout: not twice (503 as through it)
-        raise DBAPIError(compiled.sql, None, error, hide_parameters=True) from error
+        raise DBAPIError(compiled.compiled.string, None, error, hide_parameters=True) from error
     except Exception:
         return (await connection.execute(statement, params)).all()
     make, results = compiled.row._make, compiled.results  # type: ignore[attr-defined]
@@ -119,14 +117,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled | None:
     binds = tuple(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
-    return _Compiled(
-        sql=compiled.string,
-        compiled=compiled,
-        names=names,
-        binds=binds,
-        types=tuple(column[3] for column in compiled._result_columns),
-        row=namedtuple("Row", keys),
-    )
+    return _Compiled(compiled=compiled, names=names, binds=binds, row=namedtuple("Row", keys))
 
 
 async def _result_processors(
@@ -134,9 +125,10 @@ async def _result_processors(
 ) -> tuple[Processor | None, ...]:
     """SQLAlchemy's processors of the result columns, for the column types PostgreSQL
     answers (as SQLAlchemy picks them, from each column's type oid)."""
-    prepared = await driver.prepare(compiled.sql)
+    prepared = await driver.prepare(compiled.compiled.string)
     oids = [attribute.type.oid for attribute in prepared.get_attributes()]
+    types = [column[3] for column in compiled.compiled._result_columns]
     return tuple(
         type_.dialect_impl(dialect).result_processor(dialect, oid)
-        for type_, oid in zip(compiled.types, oids, strict=True)
+        for type_, oid in zip(types, oids, strict=True)
     )
